@@ -1,0 +1,69 @@
+"""Tool arguments turned into a validated Posts API query, before any request is made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from genviral_mcp.errors import InvalidArgument
+from genviral_mcp.timestamps import exact, parse_iso
+
+FilterStatus = Literal["draft", "pending", "scheduled", "posted", "failed", "partial", "retry"]
+MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 20
+TIMESTAMP_EXAMPLE = "2025-01-31T00:00:00Z"
+
+
+def clamp_limit(limit: int) -> int:
+    """Clamp to 1..100 exactly as the API does (not an error)."""
+    return max(MIN_LIMIT, min(MAX_LIMIT, limit))
+
+
+def parse_timestamp(parameter: str, value: str) -> datetime:
+    """Parse an ISO 8601 timestamp; without an offset it is UTC. Raises :class:`InvalidArgument`."""
+    moment = parse_iso(value)
+    if moment is None:
+        raise InvalidArgument(parameter, f"{value[:40]!r} is not an ISO 8601 timestamp", TIMESTAMP_EXAMPLE)
+    return moment
+
+
+@dataclass(frozen=True)
+class PostsQuery:
+    """One request to ``GET /posts``: the filters exactly as they are sent."""
+
+    status: FilterStatus | None = None
+    limit: int = DEFAULT_LIMIT
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @classmethod
+    def from_arguments(
+        cls, status: FilterStatus | None, limit: int, since: str | None, until: str | None
+    ) -> PostsQuery:
+        start = parse_timestamp("since", since) if since else None
+        end = parse_timestamp("until", until) if until else None
+        if start and end and start > end:
+            raise InvalidArgument(
+                "since",
+                f"it is after `until` ({exact(start)} > {exact(end)})",
+                f"since=2025-01-01T00:00:00Z with until={TIMESTAMP_EXAMPLE}",
+            )
+        return cls(status=status, limit=clamp_limit(limit), since=start, until=end)
+
+    def older_than(self, until: datetime, limit: int | None = None) -> PostsQuery:
+        """The same filters, moved back in time (for paging)."""
+        return replace(self, until=until, limit=self.limit if limit is None else limit)
+
+    def to_params(self) -> dict[str, str]:
+        params = {"limit": str(self.limit)}
+        if self.status:
+            params["status"] = self.status
+        if self.since:
+            params["since"] = exact(self.since)
+        if self.until:
+            params["until"] = exact(self.until)
+        return params
+
+    def describe(self) -> dict[str, str | int]:
+        """The filters as applied, for the result (``limit`` after clamping)."""
+        return {key: (int(value) if key == "limit" else value) for key, value in self.to_params().items()}

@@ -1,0 +1,41 @@
+"""Reading the API's timestamps and writing them back out for a model."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """Parse ISO 8601 (``2025-01-20T12:05:11.205Z``) as an aware UTC time; no offset means UTC.
+
+    ``None`` if absent or unreadable. Accepts any number of fraction digits, on every Python.
+    """
+    if not value:
+        return None
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    if "." in text:  # Python 3.10 accepts only 3 or 6 fraction digits
+        head, _, rest = text.partition(".")
+        digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
+        text = f"{head}.{(digits + '000000')[:6]}{rest[len(digits) :]}"
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        return None
+
+
+def minute(value: str | None) -> str | None:
+    """``2025-01-20T12:05:11.205Z`` → ``2025-01-20 12:05`` (UTC): what a reader needs, in fewer tokens."""
+    moment = parse_iso(value)
+    if moment is None:
+        return value or None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def exact(moment: datetime) -> str:
+    """Full precision, for values an agent passes back (``until``)."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,92 @@
+"""Shared fixtures: the stand-in API on 127.0.0.1 and in-memory MCP clients in both protocol eras."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp.types import CallToolResult
+
+from genviral_mcp.config import Settings
+from genviral_mcp.emulator import PLAN_OK, PLAN_SCHEDULER, PLAN_UNPAID, PostsEmulator
+from genviral_mcp.sample_data import sample_posts
+from genviral_mcp.server import build_server
+from standin import StandInApi, running
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+#: A canary: it must never show up in a result, a log or stdout.
+KEY = "gva_live_c4n4ry0000.SECRET-canary-9f8e7d6c5b4a"
+UNPAID_KEY = "gva_live_unpaid.secret"
+SCHEDULER_KEY = "gva_live_scheduler.secret"
+KEYS = {KEY: PLAN_OK, UNPAID_KEY: PLAN_UNPAID, SCHEDULER_KEY: PLAN_SCHEDULER}
+POST_COUNT = 300
+
+Connect = Callable[..., AbstractAsyncContextManager[Client]]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def sample() -> list[dict[str, Any]]:
+    return sample_posts(NOW, POST_COUNT)
+
+
+@pytest.fixture(scope="session")
+def standin_server(sample: list[dict[str, Any]]) -> Iterator[StandInApi]:
+    with running(PostsEmulator(sample, KEYS)) as api:
+        yield api
+
+
+@pytest.fixture
+def api(standin_server: StandInApi, sample: list[dict[str, Any]]) -> StandInApi:
+    """The stand-in, reset to the sample data set with no faults scripted."""
+    standin_server.reset()
+    standin_server.emulator = PostsEmulator(sample, KEYS)
+    return standin_server
+
+
+@pytest.fixture(params=["auto", "legacy"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def connect(api: StandInApi, mode: str) -> Connect:
+    """``async with connect(**env) as client``: a server on the stand-in, with env overrides."""
+
+    @asynccontextmanager
+    async def factory(**env: str) -> AsyncIterator[Client]:
+        settings = Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url, **env})
+        server = build_server(settings, clock=lambda: NOW)
+        async with Client(server, mode=mode) as client:
+            yield client
+
+    return factory
+
+
+def structured(result: CallToolResult) -> dict[str, Any]:
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+def error_text(result: CallToolResult) -> str:
+    """The text of an ``isError`` result, checked to be short and clean."""
+    assert result.is_error, result.structured_content
+    text = "\n".join(block.text for block in result.content if block.type == "text")
+    assert len(text) < 700, text
+    for forbidden in ("Traceback", "<html", "<!DOCTYPE", KEY, "SECRET-canary"):
+        assert forbidden not in text
+    return text
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

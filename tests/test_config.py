@@ -1,0 +1,104 @@
+"""Settings: the key stays hidden, the base URL must be https unless it is loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from genviral_mcp.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    MAX_TIMEOUT,
+    ApiKey,
+    Settings,
+    base_url_problem,
+)
+from genviral_mcp.errors import ConfigurationError
+
+SECRET = "gva_live_abc.very-secret-value"
+
+
+def test_key_is_masked_in_repr_and_str() -> None:
+    settings = Settings.from_env({"GENVIRAL_API_KEY": SECRET})
+    for rendering in (
+        repr(settings),
+        str(settings),
+        repr(settings.api_key),
+        str(settings.api_key),
+        f"{settings}",
+    ):
+        assert "very-secret" not in rendering
+        assert "gva_live" not in rendering
+    assert settings.require_ready().reveal() == SECRET
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({"GENVIRAL_API_KEY": "k"})
+    assert settings.base_url == DEFAULT_BASE_URL
+    assert settings.posts_url == f"{DEFAULT_BASE_URL}/posts"
+    assert settings.timeout == DEFAULT_TIMEOUT
+
+
+def test_flags_override_environment() -> None:
+    env = {"GENVIRAL_API_KEY": "k", "GENVIRAL_BASE_URL": "https://a.example/v1", "GENVIRAL_TIMEOUT": "3"}
+    settings = Settings.from_env(env, base_url="https://b.example/v1/", timeout="4")
+    assert settings.posts_url == "https://b.example/v1/posts"
+    assert settings.timeout == 4.0
+
+
+def test_missing_key_says_where_to_put_it() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_env({"GENVIRAL_API_KEY": "   "}).require_ready()
+    assert "GENVIRAL_API_KEY" in caught.value.message
+    assert "env" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.genviral.io/api/partner/v1",
+        "http://127.0.0.1:8080/api",
+        "http://127.8.9.10/api",
+        "http://localhost:9000",
+        "http://[::1]:9000/api",
+    ],
+)
+def test_safe_base_urls(url: str) -> None:
+    assert base_url_problem(url) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://www.genviral.io/api/partner/v1",
+        "http://10.0.0.5/api",
+        "ftp://example.com",
+        "www.genviral.io",
+        "",
+    ],
+)
+def test_unsafe_base_urls_are_refused(url: str) -> None:
+    settings = Settings.from_env({"GENVIRAL_API_KEY": "k", "GENVIRAL_BASE_URL": url or "nonsense"})
+    with pytest.raises(ConfigurationError) as caught:
+        settings.require_ready()
+    assert "GENVIRAL_BASE_URL" in caught.value.message
+
+
+def test_plain_http_refusal_explains_why() -> None:
+    problem = base_url_problem("http://api.example.com/v1")
+    assert problem is not None and "clear text" in problem and "https" in problem
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "0", "nan", "inf"])
+def test_bad_timeout_is_reported(raw: str) -> None:
+    settings = Settings.from_env({"GENVIRAL_API_KEY": "k", "GENVIRAL_TIMEOUT": raw})
+    with pytest.raises(ConfigurationError, match="GENVIRAL_TIMEOUT"):
+        settings.require_ready()
+
+
+def test_timeout_is_capped() -> None:
+    assert Settings.from_env({"GENVIRAL_TIMEOUT": "600"}).timeout == MAX_TIMEOUT
+
+
+def test_api_key_wrapper_never_prints() -> None:
+    key = ApiKey("abc")
+    assert "abc" not in repr(key) and "abc" not in str(key) and "abc" not in f"{key!s}{key!r}"

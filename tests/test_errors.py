@@ -1,0 +1,150 @@
+"""Every failure is a short isError result that says what happened and what to do next."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from conftest import KEY, SCHEDULER_KEY, UNPAID_KEY, Connect, error_text, structured
+from standin import StandInApi, respond, stall
+
+pytestmark = pytest.mark.anyio
+
+TOOLS = [("list_posts", {}), ("get_delivery_summary", {})]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(("tool", "args"), TOOLS)
+async def test_no_key_lists_tools_but_calls_explain_the_env_block(
+    connect: Connect, api: StandInApi, tool: str, args: dict[str, object]
+) -> None:
+    async with connect(GENVIRAL_API_KEY="") as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        result = await client.call_tool(tool, args)
+    assert names == {"list_posts", "get_delivery_summary"}
+    text = error_text(result)
+    assert "GENVIRAL_API_KEY" in text and "env" in text
+    assert api.requests == []
+
+
+async def test_plain_http_to_a_remote_host_is_refused_before_sending_the_key(
+    connect: Connect, api: StandInApi
+) -> None:
+    async with connect(GENVIRAL_BASE_URL="http://api.genviral.example/api/partner/v1") as client:
+        result = await client.call_tool("list_posts", {})
+    text = error_text(result)
+    assert "https" in text and "clear text" in text
+    assert api.requests == []
+
+
+@pytest.mark.parametrize(
+    ("key", "fragments"),
+    [
+        ("wrong-key", ["HTTP 401", "invalid_token", "GENVIRAL_API_KEY", "API key not found"]),
+        (UNPAID_KEY, ["HTTP 402", "subscription_required", "Creator, Professional or Business"]),
+        (SCHEDULER_KEY, ["HTTP 403", "tier_not_allowed", "Scheduler"]),
+    ],
+)
+async def test_auth_and_plan_refusals(connect: Connect, key: str, fragments: list[str]) -> None:
+    async with connect(GENVIRAL_API_KEY=key) as client:
+        for tool, args in TOOLS:
+            text = error_text(await client.call_tool(tool, args))
+            for fragment in fragments:
+                assert fragment in text
+            assert key not in text
+
+
+ERROR_CASES = [
+    pytest.param(
+        respond(400, '{"ok":false,"code":400,"message":"Invalid since","error_code":"invalid_since"}'),
+        ["HTTP 400", "invalid_since", "`since`", "ISO 8601"],
+        id="400-invalid_since",
+    ),
+    pytest.param(
+        respond(400, '{"ok":false,"code":400,"message":"Invalid until","error_code":"invalid_until"}'),
+        ["HTTP 400", "invalid_until", "`until`"],
+        id="400-invalid_until",
+    ),
+    pytest.param(
+        respond(500, '{"ok":false,"code":500,"message":"Failed to list posts","error_code":"list_failed"}'),
+        ["HTTP 500", "list_failed", "Try again"],
+        id="500-list_failed",
+    ),
+    pytest.param(
+        respond(418, '{"ok":false,"code":418,"message":"I am a teapot","error_code":"teapot"}'),
+        ["HTTP 418", "teapot"],
+        id="other-status",
+    ),
+    pytest.param(
+        respond(200, '{"ok":false,"code":409,"message":"Scope is being migrated","error_code":"scope_busy"}'),
+        ["HTTP 409", "scope_busy", "Scope is being migrated"],
+        id="200-ok-false",
+    ),
+    pytest.param(
+        respond(502, "<html><body>" + "<p>Bad gateway</p>" * 400 + "</body></html>", "text/html"),
+        ["HTTP 502", "Try again"],
+        id="502-html",
+    ),
+    pytest.param(
+        respond(200, "<html>maintenance</html>", "text/html"), ["not JSON", "HTTP 200"], id="200-html"
+    ),
+    pytest.param(
+        respond(200, '{"ok": true, "data": {"po', "application/json"),
+        ["not the expected"],
+        id="truncated-json",
+    ),
+    pytest.param(respond(200, '{"ok": true}'), ["without a `data`"], id="no-data"),
+    pytest.param(
+        respond(200, '{"ok": true, "data": {"posts": "nope"}}'), ["not the expected"], id="wrong-shape"
+    ),
+    pytest.param(
+        respond(404, "Not Found", "text/plain"), ["HTTP 404", "GENVIRAL_BASE_URL"], id="404-wrong-base-url"
+    ),
+]
+
+
+@pytest.mark.parametrize(("fault", "fragments"), ERROR_CASES)
+async def test_api_failures(connect: Connect, api: StandInApi, fault: object, fragments: list[str]) -> None:
+    async with connect() as client:
+        for tool, args in TOOLS:
+            api.script(fault)  # type: ignore[arg-type]
+            text = error_text(await client.call_tool(tool, args))
+            for fragment in fragments:
+                assert fragment in text, text
+        structured(await client.call_tool("list_posts", {}))  # and the next call works
+
+
+async def test_long_api_messages_are_quoted_shortened(connect: Connect, api: StandInApi) -> None:
+    message = "database exploded " * 200
+    api.script(respond(500, f'{{"ok":false,"code":500,"message":"{message}","error_code":"list_failed"}}'))
+    async with connect() as client:
+        text = error_text(await client.call_tool("list_posts", {}))
+    assert "database exploded" in text and len(text) < 500
+
+
+async def test_connection_refused(connect: Connect) -> None:
+    async with connect(GENVIRAL_BASE_URL=f"http://127.0.0.1:{_free_port()}/api/partner/v1") as client:
+        text = error_text(await client.call_tool("list_posts", {}))
+    assert "Could not reach Genviral" in text and "GENVIRAL_BASE_URL" in text
+
+
+async def test_timeout(connect: Connect, api: StandInApi) -> None:
+    api.script(stall(2.0))
+    async with connect(GENVIRAL_TIMEOUT="0.3") as client:
+        text = error_text(await client.call_tool("list_posts", {}))
+    assert "did not answer in time" in text and "GENVIRAL_TIMEOUT" in text
+
+
+async def test_key_never_appears_in_any_error(connect: Connect, api: StandInApi) -> None:
+    api.script(
+        respond(401, f'{{"ok":false,"code":401,"message":"bad key {KEY}","error_code":"invalid_token"}}')
+    )
+    async with connect() as client:
+        text = error_text(await client.call_tool("list_posts", {}))
+    assert KEY not in text

@@ -1,0 +1,250 @@
+"""list_posts through an in-memory MCP client, against the stand-in API over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conftest import KEY, NOW, Connect, dumps, error_text, structured
+from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.timestamps import parse_iso
+from standin import StandInApi
+
+pytestmark = pytest.mark.anyio
+
+
+def _walk(value: Any) -> list[Any]:
+    """Every value nested in a JSON document."""
+    found = [value]
+    if isinstance(value, dict):
+        for inner in value.values():
+            found += _walk(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found += _walk(inner)
+    return found
+
+
+async def test_default_call_returns_newest_posts_with_filters_counts_and_scope(
+    connect: Connect, api: StandInApi
+) -> None:
+    async with connect() as client:
+        result = await client.call_tool("list_posts", {})
+    body = structured(result)
+    assert api.requests[-1].query == {"limit": "21"}, "one extra post tells where the next page starts"
+    assert api.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+    assert body["now"] == "2026-11-28 12:00 UTC"
+    assert body["filters"] == {"limit": 20}
+    assert body["returned"] == len(body["posts"]) == 20
+    raw = json.loads(api.emulator.handle({"limit": "21"}, f"Bearer {KEY}").body)["data"]
+    assert body["scope"] == raw["summary"]
+    created = [parse_iso(post["created"]) for post in body["posts"]]
+    assert created == sorted(created, reverse=True)
+    assert [post["id"] for post in body["posts"]] == [post["id"] for post in raw["posts"]][
+        : len(body["posts"])
+    ]
+    assert None not in _walk(body) and "" not in _walk(body["posts"][0]["status"])
+
+
+async def test_text_block_is_the_pretty_printed_structured_content(connect: Connect) -> None:
+    async with connect() as client:
+        result = await client.call_tool("list_posts", {"limit": 5})
+    assert result.content[0].text == json.dumps(result.structured_content, indent=2, ensure_ascii=False)
+
+
+async def test_post_fields_and_deliveries(connect: Connect, sample: list[dict[str, Any]]) -> None:
+    async with connect() as client:
+        body = structured(await client.call_tool("list_posts", {"limit": 100}))
+    by_id = {post["id"]: post for post in sample}
+    accounts = body["accounts"]
+    for post in body["posts"]:
+        raw = by_id[post["id"]]
+        assert post["status"] == raw["status"]
+        assert post["created"] == raw["created_at"][:16].replace("T", " ")
+        assert post["scheduled"] == raw["scheduled_at"][:16].replace("T", " ")
+        assert post["media"] == raw["media"]["type"]
+        seen = {}
+        for status, entries in post["deliveries"].items():
+            for alias, value in entries.items():
+                seen[accounts[alias]] = (status, value)
+        for state in raw["accounts"]["states"]:
+            status, value = seen[state["account_id"]]
+            assert status == state["status"]
+            if state["status"] == "posted":
+                assert value == state["published_url"]
+            elif state["error_message"]:
+                assert value and value[:20] in " ".join(state["error_message"].split())
+
+
+async def test_status_filter_and_lenient_limit(connect: Connect, api: StandInApi) -> None:
+    async with connect() as client:
+        body = structured(await client.call_tool("list_posts", {"status": "failed", "limit": "7"}))
+    assert api.requests[-1].query == {"status": "failed", "limit": "8"}
+    assert body["filters"] == {"status": "failed", "limit": 7}
+    assert body["posts"] and {post["status"] for post in body["posts"]} == {"failed"}
+
+
+async def test_limit_outside_range_is_clamped_and_reported(connect: Connect, api: StandInApi) -> None:
+    async with connect() as client:
+        high = structured(await client.call_tool("list_posts", {"limit": 5000}))
+        assert api.requests[-1].query["limit"] == "100"
+        low = structured(await client.call_tool("list_posts", {"limit": -3}))
+        assert api.requests[-1].query["limit"] == "2"
+    assert high["filters"]["limit"] == 100 and low["filters"]["limit"] == 1
+
+
+async def test_since_until_are_sent_as_utc(connect: Connect, api: StandInApi) -> None:
+    async with connect() as client:
+        body = structured(
+            await client.call_tool(
+                "list_posts",
+                {"since": "2026-11-01T02:00:00+02:00", "until": "2026-11-20T00:00:00", "limit": 100},
+            )
+        )
+    assert api.requests[-1].query["since"] == "2026-11-01T00:00:00.000Z"
+    assert api.requests[-1].query["until"] == "2026-11-20T00:00:00.000Z"
+    assert body["filters"]["since"] == "2026-11-01T00:00:00.000Z"
+    for post in body["posts"]:
+        assert "2026-11-01 00:00" <= post["created"] <= "2026-11-20 00:00"
+
+
+async def test_bad_timestamp_is_an_error_and_no_request_is_made(connect: Connect, api: StandInApi) -> None:
+    async with connect() as client:
+        result = await client.call_tool("list_posts", {"until": "last tuesday"})
+        reversed_window = await client.call_tool(
+            "list_posts", {"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+        )
+    text = error_text(result)
+    assert "`until`" in text and "2025-01-31T00:00:00Z" in text
+    assert "`since`" in error_text(reversed_window)
+    assert api.requests == []
+
+
+async def test_bad_argument_types_are_short_errors(connect: Connect, api: StandInApi) -> None:
+    async with connect() as client:
+        result = await client.call_tool("list_posts", {"limit": "lots", "status": "published"})
+    text = error_text(result)
+    assert "`limit`" in text and "`status`" in text
+    assert "pydantic" not in text
+    assert api.requests == []
+
+
+async def test_unknown_statuses_and_fields_pass_through(connect: Connect, api: StandInApi) -> None:
+    odd = {
+        "id": "odd-1",
+        "caption": "A post from the future",
+        "status": "quarantined",
+        "scheduled_at": "2026-11-27T10:00:00Z",
+        "created_at": "2026-11-27T09:00:00.000Z",
+        "media": {"type": "carousel", "url": "https://cdn.example/x", "frames": 3},
+        "brand_new_field": {"x": 1},
+        "accounts": {
+            "total": 2,
+            "states": [
+                {
+                    "account_id": "acc-1",
+                    "status": "void",
+                    "published_at": None,
+                    "error_message": None,
+                    "last_attempted_at": None,
+                    "published_url": None,
+                    "shadow": True,
+                },
+                {
+                    "account_id": "acc-2",
+                    "status": "deleted",
+                    "published_at": "2026-11-27T10:01:00Z",
+                    "error_message": None,
+                    "last_attempted_at": None,
+                    "published_url": "https://www.tiktok.com/@x/video/1",
+                },
+            ],
+        },
+    }
+    api.emulator = PostsEmulator([odd], {KEY: "ok"})
+    async with connect() as client:
+        concise = structured(await client.call_tool("list_posts", {}))
+        full = structured(await client.call_tool("list_posts", {"detail": "full"}))
+    post = concise["posts"][0]
+    assert post["status"] == "quarantined" and post["media"] == "carousel"
+    assert post["deliveries"] == {"void": {"a1": ""}, "deleted": {"a2": "https://www.tiktok.com/@x/video/1"}}
+    full_post = full["posts"][0]
+    assert full_post["brand_new_field"] == {"x": 1}
+    assert full_post["media"]["frames"] == 3
+    assert full_post["deliveries"][0]["shadow"] is True
+
+
+async def test_full_detail_adds_caption_media_settings_and_timestamps(
+    connect: Connect, sample: list[dict[str, Any]]
+) -> None:
+    async with connect() as client:
+        body = structured(await client.call_tool("list_posts", {"limit": 100, "detail": "full"}))
+    by_id = {post["id"]: post for post in sample}
+    for post in body["posts"]:
+        raw = by_id[post["id"]]
+        assert post.get("caption", "") == raw["caption"]
+        assert post["media"] == raw["media"]
+        assert post.get("music_url") == raw["music_url"]
+        assert post.get("tiktok") == raw["tiktok"] and post.get("pinterest") == raw["pinterest"]
+        assert post["created_at"] == raw["created_at"]
+        for delivery, state in zip(post["deliveries"], raw["accounts"]["states"], strict=True):
+            assert body["accounts"][delivery["account"]] == state["account_id"]
+            assert delivery.get("published_at") == state["published_at"]
+            assert delivery.get("last_attempted_at") == state["last_attempted_at"]
+
+
+async def test_published_account_with_old_error_is_not_a_failure(
+    connect: Connect, sample: list[dict[str, Any]]
+) -> None:
+    stale = [
+        post
+        for post in sample
+        if any(s["status"] == "posted" and s["error_message"] for s in post["accounts"]["states"])
+    ]
+    assert stale, "the sample must hold published deliveries with stale errors"
+    async with connect() as client:
+        body = structured(await client.call_tool("list_posts", {"limit": 100}))
+    shown = [post for post in body["posts"] if post["id"] in {p["id"] for p in stale}]
+    assert shown
+    for post in shown:
+        assert "earlier_errors" in post
+        for alias in post["earlier_errors"]:
+            assert alias in post["deliveries"]["posted"]
+            assert post["deliveries"]["posted"][alias].startswith("https://")
+
+
+async def test_long_captions_are_cut_at_a_word_and_say_their_length(connect: Connect) -> None:
+    async with connect() as client:
+        body = structured(await client.call_tool("list_posts", {"limit": 100}))
+    cut = [post["caption"] for post in body["posts"] if "chars)" in post.get("caption", "")]
+    assert cut
+    for caption in cut:
+        shown, _, length = caption.rpartition("… (")
+        assert len(shown) <= 80 and int(length.removesuffix(" chars)")) > 80
+
+
+async def test_full_page_points_at_the_next_page_and_paging_neither_skips_nor_repeats(
+    connect: Connect, sample: list[dict[str, Any]]
+) -> None:
+    seen: list[str] = []
+    arguments: dict[str, Any] = {"limit": 25}
+    async with connect() as client:
+        for _ in range(40):
+            result = await client.call_tool("list_posts", arguments)
+            body = structured(result)
+            seen += [post["id"] for post in body["posts"]]
+            if "next_page" not in body:
+                break
+            assert "until=" in result.content[1].text
+            arguments = body["next_page"]
+    assert len(seen) == len(set(seen)), "a post was repeated"
+    assert sorted(seen) == sorted(post["id"] for post in sample), "a post was skipped"
+
+
+async def test_results_never_contain_the_key(connect: Connect) -> None:
+    async with connect() as client:
+        result = await client.call_tool("list_posts", {"limit": 100, "detail": "full"})
+    assert KEY not in dumps(result.model_dump())
+    assert NOW.year == 2026

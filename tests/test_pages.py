@@ -1,0 +1,43 @@
+"""Where the next page starts, with posts that share a creation instant across the page edge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from genviral_mcp.models import Post
+from genviral_mcp.pages import created, split_page
+
+
+def _posts(*stamps: str) -> list[Post]:
+    return [Post(id=f"p{i}", created_at=f"2026-01-01T00:00:{s}Z") for i, s in enumerate(stamps)]
+
+
+def test_short_answer_has_no_next_page() -> None:
+    posts = _posts("09.000", "08.000")
+    assert split_page(posts, 3) == (posts, None)
+
+
+def test_extra_post_older_than_the_page_starts_the_next_page_just_before_the_oldest() -> None:
+    posts = _posts("09.000", "08.000", "07.000", "06.000")
+    page, until = split_page(posts, 3)
+    assert [p.id for p in page] == ["p0", "p1", "p2"]
+    assert until == created(posts[2]) - timedelta(milliseconds=1)
+
+
+def test_extra_post_tied_with_the_oldest_holds_the_tie_back() -> None:
+    posts = _posts("09.000", "07.000", "07.000", "07.000")
+    page, until = split_page(posts, 3)
+    assert [p.id for p in page] == ["p0"]
+    assert until == created(posts[1]), "inclusive: the held-back posts come first on the next page"
+
+
+def test_full_page_of_100_without_an_extra_holds_back_the_oldest_instant() -> None:
+    posts = _posts(*[f"{59 - i // 2:02d}.{i:03d}" for i in range(100)])
+    page, until = split_page(posts, 100)
+    assert len(page) == 99 and until == created(posts[-1])
+
+
+def test_page_that_is_one_instant_steps_past_it() -> None:
+    posts = _posts("07.000", "07.000", "07.000")
+    page, until = split_page(posts, 3)
+    assert page == posts and until == created(posts[0]) - timedelta(milliseconds=1)

@@ -1,0 +1,53 @@
+"""What agents see of each tool is snapshotted: a change to it must be a reviewed diff.
+
+Regenerate after a deliberate change with ``UPDATE_SNAPSHOTS=1 pytest tests/test_schema_snapshot.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from mcp import Client
+
+from genviral_mcp.config import Settings
+from genviral_mcp.server import build_server
+
+pytestmark = pytest.mark.anyio
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "tools.json"
+
+
+async def test_tool_definitions_match_the_snapshot() -> None:
+    async with Client(build_server(Settings.from_env({}))) as client:
+        tools = (await client.list_tools()).tools
+    current = [tool.model_dump(by_alias=True, exclude_none=True, mode="json") for tool in tools]
+    rendered = json.dumps(current, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(rendered, encoding="utf-8")
+    assert rendered == SNAPSHOT.read_text(encoding="utf-8"), (
+        "Tool definitions changed. If intended, run UPDATE_SNAPSHOTS=1 pytest tests/test_schema_snapshot.py "
+        "and review the diff."
+    )
+
+
+async def test_schema_essentials() -> None:
+    async with Client(build_server(Settings.from_env({}))) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    listing = tools["list_posts"]
+    props = listing.input_schema["properties"]
+    assert set(props) == {"status", "limit", "since", "until", "detail"}
+    status_enum = props["status"]["anyOf"][0]["enum"]
+    assert status_enum == ["draft", "pending", "scheduled", "posted", "failed", "partial", "retry"]
+    assert props["limit"]["default"] == 20
+    assert (
+        "creation time, not on scheduled time" in listing.description
+        and "get_delivery_summary" in listing.description
+    )
+    summary = tools["get_delivery_summary"]
+    assert "list_posts" in summary.description
+    for tool in tools.values():
+        assert tool.annotations is not None and tool.annotations.read_only_hint is True
+        assert tool.output_schema is None

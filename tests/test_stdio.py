@@ -1,0 +1,59 @@
+"""The installed ``genviral-mcp`` command, spawned over stdio, serving both tools."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from conftest import KEY
+from standin import StandInApi
+
+pytestmark = pytest.mark.anyio
+
+SCRIPT = Path(sys.executable).with_name("genviral-mcp")
+
+
+def _params(api: StandInApi, *args: str) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=str(SCRIPT),
+        args=list(args),
+        env={"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url},
+    )
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_installed_command_serves_both_tools(api: StandInApi, mode: str) -> None:
+    assert SCRIPT.exists(), "install the package first: pip install -e '.[test]'"
+    async with Client(_params(api), mode=mode) as client:
+        names = sorted(tool.name for tool in (await client.list_tools()).tools)
+        posts = await client.call_tool("list_posts", {"limit": 3, "status": "posted"})
+        summary = await client.call_tool("get_delivery_summary", {})
+    assert names == ["get_delivery_summary", "list_posts"]
+    assert not posts.is_error and posts.structured_content is not None
+    assert {post["status"] for post in posts.structured_content["posts"]} == {"posted"}
+    assert not summary.is_error and summary.structured_content is not None
+    assert summary.structured_content["window"]["posts_examined"] == 100
+
+
+async def test_python_dash_m_works_too(api: StandInApi) -> None:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "genviral_mcp"],
+        env={"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url},
+    )
+    async with Client(params, mode="legacy") as client:
+        result = await client.call_tool("list_posts", {"limit": 1})
+    assert not result.is_error
+
+
+def test_version_and_help() -> None:
+    version = subprocess.run(
+        [str(SCRIPT), "--version"], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert version.stdout.startswith("genviral-mcp ")
+    helptext = subprocess.run([str(SCRIPT), "--help"], capture_output=True, text=True, timeout=30, check=True)
+    assert "GENVIRAL_API_KEY" in helptext.stdout
