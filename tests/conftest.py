@@ -16,6 +16,7 @@ from genviral_mcp.config import Settings
 from genviral_mcp.emulator import PLAN_OK, PLAN_SCHEDULER, PLAN_UNPAID, PostsEmulator
 from genviral_mcp.sample_data import sample_posts
 from genviral_mcp.server import build_server
+
 from standin import StandInApi, running
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from conftest import KEY, NOW, Connect, structured
 from genviral_mcp.emulator import PostsEmulator
 from genviral_mcp.summary import OVERDUE_AFTER
 from genviral_mcp.timestamps import parse_iso
+
+from conftest import KEY, NOW, Connect, structured
 from standin import StandInApi
 
 pytestmark = pytest.mark.anyio
@@ -179,3 +180,17 @@ async def test_max_posts_is_clamped(connect: Connect) -> None:
         small = structured(await client.call_tool("get_delivery_summary", {"max_posts": 0}))
     assert body["window"]["max_posts"] == 1000
     assert small["window"]["max_posts"] == 1 and small["window"]["posts_examined"] == 1
+
+
+async def test_summary_stops_paging_on_its_time_budget(
+    connect: Connect, api: StandInApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import genviral_mcp.server as server_module
+
+    monkeypatch.setattr(server_module, "SUMMARY_PAGING_BUDGET_SECONDS", 0.15)
+    api.latency = 0.1
+    async with connect() as client:
+        body = structured(await client.call_tool("get_delivery_summary", {"max_posts": 1000}))
+    window = body["window"]
+    assert window["stopped_on_time_budget"] is True and window["more_posts_in_window"] is True
+    assert 100 <= window["posts_examined"] < 300

@@ -215,4 +215,28 @@ def build_server(
 
         return await run_tool("get_delivery_summary", body)
 
+    @server.prompt(
+        title="Delivery report",
+        description="A status report on recent posts: what went out, what failed and why, what is next.",
+    )
+    def delivery_report(
+        since: Annotated[str | None, Field(description="Window start (creation time, ISO 8601).")] = None,
+        until: Annotated[str | None, Field(description="Window end (creation time, ISO 8601).")] = None,
+    ) -> str:
+        return delivery_report_prompt(since, until)
+
     return server
+
+
+def delivery_report_prompt(since: str | None, until: str | None) -> str:
+    """The ``delivery_report`` prompt's text: summary first, details only where needed."""
+    window = {key: value for key, value in (("since", since), ("until", until)) if value}
+    call = f"get_delivery_summary with {window}" if window else "get_delivery_summary (newest 100 posts)"
+    return (
+        f"Write a short delivery status report on my Genviral posts. First call {call}. Report: how many "
+        "posts and deliveries went out, failed or are waiting; each post that needs attention, with the "
+        "account, the error in plain words and a suggested fix (reconnect an account, fix media, retry "
+        "later); and what is scheduled next. Where a failure needs more context, call list_posts for that "
+        'post\'s window with detail="full". If the summary says the window holds more posts than it '
+        "examined, say so. Keep it brief, group by problem, and quote post ids so I can find them."
+    )

@@ -1,0 +1,171 @@
+"""The output contract: the facts that must survive in every host's view, paging end to end, the prompt."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from mcp.types import CallToolResult
+
+from genviral_mcp.errors import clean_text
+from genviral_mcp.timestamps import minute
+
+from conftest import Connect, structured
+from host_views import VIEWS, embedded_json
+
+pytestmark = pytest.mark.anyio
+
+
+def _facts_from_raw(post: dict[str, Any]) -> dict[str, Any]:
+    deliveries = {}
+    for state in post["accounts"]["states"]:
+        error = state["error_message"]
+        deliveries[state["account_id"]] = {
+            "status": state["status"],
+            "url": state["published_url"],
+            "error": clean_text(error, 60) if error else None,
+        }
+    return {
+        "status": post["status"],
+        "created": minute(post["created_at"]),
+        "scheduled": minute(post["scheduled_at"]),
+        "deliveries": deliveries,
+    }
+
+
+def _facts_from_concise(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    accounts = document["accounts"]
+    facts = {}
+    for post in document["posts"]:
+        deliveries: dict[str, dict[str, Any]] = {}
+        for status, entries in post["deliveries"].items():
+            for alias, value in entries.items():
+                is_url = value.startswith("https://") and status in ("posted", "deleted")
+                deliveries[accounts[alias]] = {
+                    "status": status,
+                    "url": value if is_url else None,
+                    "error": clean_text(value, 60) if value and not is_url else None,
+                }
+        for alias, error in post.get("earlier_errors", {}).items():
+            deliveries[accounts[alias]]["error"] = clean_text(error, 60)
+        facts[post["id"]] = {
+            "status": post["status"],
+            "created": post["created"],
+            "scheduled": post["scheduled"],
+            "deliveries": deliveries,
+        }
+    return facts
+
+
+def _facts_from_full(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    accounts = document["accounts"]
+    facts = {}
+    for post in document["posts"]:
+        deliveries = {}
+        for delivery in post["deliveries"]:
+            error = delivery.get("error_message") or delivery.get("earlier_error")
+            deliveries[accounts[delivery["account"]]] = {
+                "status": delivery["status"],
+                "url": delivery.get("published_url"),
+                "error": clean_text(error, 60) if error else None,
+            }
+        facts[post["id"]] = {
+            "status": post["status"],
+            "created": minute(post["created_at"]),
+            "scheduled": minute(post["scheduled_at"]),
+            "deliveries": deliveries,
+        }
+    return facts
+
+
+@pytest.mark.parametrize("detail", ["concise", "full"])
+async def test_must_survive_facts_in_every_host_view(
+    connect: Connect, sample: list[dict[str, Any]], detail: str
+) -> None:
+    async with connect() as client:
+        result = await client.call_tool("list_posts", {"limit": 100, "detail": detail})
+    body = structured(result)
+    raw = {post["id"]: post for post in sample}
+    expected = {post["id"]: _facts_from_raw(raw[post["id"]]) for post in body["posts"]}
+    assert len(expected) >= 99
+    extract = _facts_from_concise if detail == "concise" else _facts_from_full
+    for name, view in VIEWS.items():
+        rendered = view(result)
+        assert extract(embedded_json(rendered)) == expected, f"{name} view lost a fact"
+        for post_id in expected:
+            assert post_id in rendered
+
+
+def _views_are_consistent(result: CallToolResult) -> None:
+    assert result.content[0].text == json.dumps(result.structured_content, indent=2, ensure_ascii=False)
+    for view in VIEWS.values():
+        assert embedded_json(view(result)) == result.structured_content
+
+
+async def test_text_and_structured_content_carry_the_same_facts(connect: Connect) -> None:
+    async with connect() as client:
+        for tool, args in [
+            ("list_posts", {"limit": 30}),
+            ("list_posts", {"limit": 5, "detail": "full"}),
+            ("get_delivery_summary", {"max_posts": 300}),
+        ]:
+            _views_are_consistent(await client.call_tool(tool, args))
+
+
+async def test_openclaw_shows_the_structured_content_once(connect: Connect) -> None:
+    async with connect() as client:
+        result = await client.call_tool("list_posts", {"limit": 3})
+    view = VIEWS["OpenClaw"](result)
+    assert view.count('"posts": [') == 1
+    assert view.endswith(result.content[1].text), "the next-page note is the only extra text"
+
+
+@pytest.mark.parametrize("limit", [100, 25, 7])
+async def test_paging_walks_more_than_250_posts_without_gaps_or_repeats(
+    connect: Connect, sample: list[dict[str, Any]], limit: int
+) -> None:
+    assert len(sample) > 250
+    seen: list[str] = []
+    arguments: dict[str, Any] = {"limit": limit}
+    async with connect() as client:
+        for _ in range(200):
+            result = await client.call_tool("list_posts", arguments)
+            body = structured(result)
+            seen += [post["id"] for post in body["posts"]]
+            if "next_page" not in body:
+                assert len(result.content) == 1
+                break
+            assert f"until={body['next_page']['until']}" in result.content[1].text
+            arguments = body["next_page"]
+    assert len(seen) == len(set(seen)), "a post was repeated"
+    assert set(seen) == {post["id"] for post in sample}, "a post was skipped"
+
+
+async def test_provider_errors_are_cleaned_and_shortened(connect: Connect) -> None:
+    async with connect() as client:
+        body = structured(await client.call_tool("list_posts", {"limit": 100}))
+    errors = [
+        value
+        for post in body["posts"]
+        for status, entries in post["deliveries"].items()
+        if status != "posted"
+        for value in entries.values()
+        if value and not value.startswith("https://")
+    ]
+    assert errors
+    for error in errors:
+        assert len(error) <= 200
+        assert not any(ord(ch) < 32 for ch in error)
+        assert "<html" not in error and "<body" not in error
+
+
+async def test_delivery_report_prompt(connect: Connect) -> None:
+    async with connect() as client:
+        prompts = {prompt.name: prompt for prompt in (await client.list_prompts()).prompts}
+        assert {arg.name for arg in prompts["delivery_report"].arguments or []} == {"since", "until"}
+        plain = await client.get_prompt("delivery_report", {})
+        windowed = await client.get_prompt("delivery_report", {"since": "2026-11-01T00:00:00Z"})
+    text = plain.messages[0].content.text  # type: ignore[union-attr]
+    assert "get_delivery_summary" in text and "list_posts" in text
+    assert "2026-11-01T00:00:00Z" in windowed.messages[0].content.text  # type: ignore[union-attr]
