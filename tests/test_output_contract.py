@@ -169,3 +169,23 @@ async def test_delivery_report_prompt(connect: Connect) -> None:
     text = plain.messages[0].content.text  # type: ignore[union-attr]
     assert "get_delivery_summary" in text and "list_posts" in text
     assert "2026-11-01T00:00:00Z" in windowed.messages[0].content.text  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {
+            "a": [],
+            "b": {},
+            "c": 'x\u2028\x7f\x00\x1f"\\/é😀\n\t\b\f\r',
+            "d": [1, {"e": None, "f": True}],
+            "g": -3,
+        },
+        {"big": 10**20, "nested": [[[]]], "ключ": "值"},
+        {"lone": "\ud800"},  # not encodable as UTF-8: the stdlib fallback still renders it
+    ],
+)
+def test_text_rendering_matches_json_dumps(document: dict[str, Any]) -> None:
+    from genviral_mcp.results import ToolOutput
+
+    assert ToolOutput(document).text() == json.dumps(document, indent=2, ensure_ascii=False)
