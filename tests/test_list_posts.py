@@ -87,6 +87,17 @@ async def test_status_filter_and_lenient_limit(connect: Connect, api: StandInApi
     assert body["posts"] and {post["status"] for post in body["posts"]} == {"failed"}
 
 
+async def test_status_and_detail_are_case_insensitive(connect: Connect, api: StandInApi) -> None:
+    async with connect() as client:
+        body = structured(
+            await client.call_tool("list_posts", {"status": " Posted ", "detail": "FULL", "limit": 2})
+        )
+        assert api.requests[-1].query["status"] == "posted"
+        blank = structured(await client.call_tool("list_posts", {"status": "", "detail": "", "limit": 2}))
+        assert "status" not in api.requests[-1].query
+    assert "created_at" in body["posts"][0] and "created" in blank["posts"][0]
+
+
 async def test_limit_outside_range_is_clamped_and_reported(connect: Connect, api: StandInApi) -> None:
     async with connect() as client:
         high = structured(await client.call_tool("list_posts", {"limit": 5000}))

@@ -20,7 +20,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ContentBlock, InputRequiredResult, TextContent, ToolAnnotations
-from pydantic import Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
 from genviral_mcp import __version__
 from genviral_mcp.client import PostsClient, build_http_client
@@ -60,9 +60,24 @@ status, deliveries that need a human (failed, partial, retry, or pending/schedul
 created in since/until (creation time, not schedule time; default: the newest 100 posts).
 Use list_posts for the full list of posts or one post's details."""
 
+
+def _lenient_word(value: object) -> object:
+    """Accept " Failed " for "failed", and "" for "not given": agents vary."""
+    if isinstance(value, str):
+        value = value.strip().lower()
+        return value or None
+    return value
+
+
 StatusArg = Annotated[
     FilterStatus | None,
+    BeforeValidator(_lenient_word),
     Field(description="Only posts with this status. Omit for all statuses (including deleted/void)."),
+]
+DetailArg = Annotated[
+    Literal["concise", "full"],
+    BeforeValidator(lambda value: _lenient_word(value) or "concise"),
+    Field(description='"concise" (default) or "full".'),
 ]
 SinceArg = Annotated[
     str | None,
@@ -170,9 +185,7 @@ def build_server(
         ] = 20,
         since: SinceArg = None,
         until: UntilArg = None,
-        detail: Annotated[
-            Literal["concise", "full"], Field(description='"concise" (default) or "full".')
-        ] = "concise",
+        detail: DetailArg = "concise",
     ) -> CallToolResult:
         state = ctx.request_context.lifespan_context
 
