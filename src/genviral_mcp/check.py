@@ -26,8 +26,7 @@ from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
 from genviral_mcp.errors import ConfigurationError, GenviralError, clean_text
-from genviral_mcp.models import Post
-from genviral_mcp.pages import Page, fetch_page
+from genviral_mcp.models import Post, PostsData
 from genviral_mcp.query import MAX_LIMIT, PostsQuery
 from genviral_mcp.summary import WAITING_STATUSES, Attention, DeliveryReport, report
 from genviral_mcp.timestamps import minute
@@ -80,7 +79,7 @@ def run_check(
         say(line)
     started = time.perf_counter()
     try:
-        page = anyio.run(_fetch, settings, key, transport)
+        data = anyio.run(_fetch, settings, key, transport)
     except GenviralError as exc:
         say(f"API        FAILED: {exc.message}")
         return EXIT_API
@@ -93,7 +92,7 @@ def run_check(
         return EXIT_API
     elapsed_ms = (time.perf_counter() - started) * 1000
     say(f"API        OK: {settings.posts_url} answered in {elapsed_ms:.0f} ms")
-    for line in _status(page, report(page.posts, now)):
+    for line in _status(data, report(data.posts, now)):
         say(line)
     say()
     if demo:
@@ -111,9 +110,10 @@ def _tolerant_stdout() -> TextIO:
     return sys.stdout
 
 
-async def _fetch(settings: Settings, key: ApiKey, transport: httpx.AsyncBaseTransport | None) -> Page:
+async def _fetch(settings: Settings, key: ApiKey, transport: httpx.AsyncBaseTransport | None) -> PostsData:
+    """One request for the newest 100 posts (the most one call returns), through the server's client."""
     async with build_http_client(settings, transport) as http:
-        return await fetch_page(PostsClient(http, settings), PostsQuery(limit=MAX_LIMIT), key)
+        return await PostsClient(http, settings).fetch(PostsQuery(limit=MAX_LIMIT), key)
 
 
 def _configuration(settings: Settings, demo: bool) -> list[str]:
@@ -129,8 +129,8 @@ def _plain(text: str | None, limit: int) -> str:
     return clean_text(text or "", limit)
 
 
-def _status(page: Page, found: DeliveryReport) -> list[str]:
-    scope = page.scope
+def _status(data: PostsData, found: DeliveryReport) -> list[str]:
+    scope = data.summary
     counts = ", ".join(f"{_plain(name, 20)} {count}" for name, count in scope.by_status.items())
     lines = [
         f"Scope      {scope.total if scope.total is not None else '?'} posts "
@@ -140,8 +140,8 @@ def _status(page: Page, found: DeliveryReport) -> list[str]:
     if counts:
         lines.append(f"           by status: {counts}")
     lines += ["", "Latest posts"]
-    lines += [_post_line(post) for post in page.posts[:LATEST_SHOWN]] or ["  (none yet)"]
-    lines += ["", *_attention(found, len(page.posts))]
+    lines += [_post_line(post) for post in data.posts[:LATEST_SHOWN]] or ["  (none yet)"]
+    lines += ["", *_attention(found, len(data.posts))]
     if found.upcoming:
         first = found.upcoming[0]
         lines.append(f"Upcoming   {len(found.upcoming)} scheduled, next at {minute(first.scheduled_at)} UTC")
