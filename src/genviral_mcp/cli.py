@@ -1,6 +1,8 @@
-"""Command line: ``genviral-mcp`` serves MCP over stdio.
+"""Command line: ``genviral-mcp`` serves MCP over stdio; ``genviral-mcp check`` checks the set-up.
 
 Nothing here writes to stdout while serving: stdout is the JSON-RPC wire. Logs go to stderr.
+Heavy imports (the MCP SDK, httpx2) wait until the arguments are parsed, so ``--help`` and
+``--version`` answer at once.
 """
 
 from __future__ import annotations
@@ -8,33 +10,119 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import platform
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from genviral_mcp import __version__
 
+if TYPE_CHECKING:
+    from genviral_mcp.config import Settings
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+USAGE = """\
+genviral-mcp [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]
+       genviral-mcp check [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]
+       genviral-mcp --help | --version"""
+
+DESCRIPTION = """\
+Read-only MCP server that shows an AI agent what happened to the posts it scheduled with
+Genviral (TikTok, Instagram, YouTube, Pinterest, LinkedIn, Facebook).
+
+With no command it serves MCP over stdio; your MCP host (Claude Desktop, Claude Code,
+OpenClaw, Cursor) starts it. Tools:
+  list_posts            posts, newest first, with each account's delivery: status,
+                        published URL, error
+  get_delivery_summary  scope counters, deliveries that need attention, upcoming posts"""
+
+EPILOG = """\
+environment:
+  GENVIRAL_API_KEY    your Partner API key (gva_live_...); in a host config, put it in the
+                      server's "env" block (hosts do not pass on your shell's variables)
+  GENVIRAL_BASE_URL   API base (default https://www.genviral.io/api/partner/v1); https only,
+                      except a loopback host
+  GENVIRAL_TIMEOUT    seconds for one HTTP attempt (default 10, at most 30)
+  GENVIRAL_LOG_LEVEL  DEBUG, INFO, WARNING (default) or ERROR; logs go to stderr
+  GENVIRAL_DEMO       1 or true: the same as --demo
+
+examples:
+  genviral-mcp check --demo        see the sample workspace in a terminal, no key needed
+  genviral-mcp --demo              serve the sample workspace to an MCP host
+  GENVIRAL_API_KEY=gva_live_... genviral-mcp check
+                                   check your key and set-up (exit 0 ok, 1 API, 2 config)
+  genviral-mcp                     serve your Genviral posts (what a host runs)
+
+The key is never logged or printed. More: README.md, section "Install and run"."""
+
+CHECK_DESCRIPTION = """\
+Check the set-up from a terminal: validate the configuration, call the Genviral API once
+and print a short status (scope counters, the latest posts, deliveries that need
+attention). Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is
+wrong. The key is never printed."""
+
+
+def _version_text() -> str:
+    try:
+        sdk = f"mcp {version('mcp')}, "
+    except PackageNotFoundError:  # pragma: no cover - mcp is a dependency
+        sdk = ""
+    return f"genviral-mcp {__version__} ({sdk}Python {platform.python_version()})"
+
+
+def _add_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Options valid before and after ``check``; the subcommand's copy must not reset them."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=default(False),
+        help="Use the built-in sample workspace instead of your account (no key needed; also "
+        "GENVIRAL_DEMO=1). Every result says it is sample data.",
+    )
+    parser.add_argument(
+        "--base-url", metavar="URL", default=default(None), help="API base URL (overrides GENVIRAL_BASE_URL)."
+    )
+    parser.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        default=default(None),
+        help="Seconds for one HTTP attempt (overrides GENVIRAL_TIMEOUT).",
+    )
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        metavar="LEVEL",
+        default=default(os.environ.get("GENVIRAL_LOG_LEVEL", "WARNING").upper()),
+        help="DEBUG, INFO, WARNING or ERROR, on stderr (default WARNING, or GENVIRAL_LOG_LEVEL).",
+    )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="genviral-mcp",
-        description=(
-            "MCP server (stdio) with two read-only tools, list_posts and get_delivery_summary, over the "
-            "Genviral Partner API. Configure it with environment variables: GENVIRAL_API_KEY (required "
-            "for real data), GENVIRAL_BASE_URL, GENVIRAL_TIMEOUT, GENVIRAL_LOG_LEVEL."
-        ),
+        usage=USAGE,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"genviral-mcp {__version__}")
-    parser.add_argument("--base-url", help="API base URL (overrides GENVIRAL_BASE_URL).")
-    parser.add_argument("--timeout", help="Seconds for one HTTP attempt (overrides GENVIRAL_TIMEOUT).")
-    parser.add_argument(
-        "--log-level",
-        type=str.upper,
-        choices=LOG_LEVELS,
-        default=os.environ.get("GENVIRAL_LOG_LEVEL", "WARNING").upper(),
-        help="Logging level on stderr (default WARNING, or GENVIRAL_LOG_LEVEL).",
+    parser.add_argument("--version", action="version", version=_version_text())
+    _add_options(parser, defaults=True)
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    check = commands.add_parser(
+        "check",
+        usage="genviral-mcp check [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]",
+        help="check the configuration, call the API once, print a short status and exit",
+        description=CHECK_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_options(check, defaults=False)
     return parser.parse_args(argv)
 
 
@@ -50,11 +138,37 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     configure_logging(args.log_level)
     from genviral_mcp.config import Settings  # imported late: --help/--version stay instant
-    from genviral_mcp.server import build_server
+    from genviral_mcp.demo import demo_requested
 
+    demo = demo_requested(args.demo, os.environ)
     settings = Settings.from_env(os.environ, base_url=args.base_url, timeout=args.timeout)
+    if args.command == "check":
+        raise SystemExit(check(settings, demo=demo))
+    serve(settings, demo=demo)
+
+
+def check(settings: Settings, *, demo: bool) -> int:
+    from genviral_mcp.check import EXIT_API, run_check
+
+    try:
+        code = run_check(settings, demo=demo)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `genviral-mcp check | head`: the reader left before the end
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_API
+    return code
+
+
+def serve(settings: Settings, *, demo: bool) -> None:
+    from genviral_mcp.server import build_server, utc_now
+
+    log = logging.getLogger("genviral_mcp")
+    if demo:
+        from genviral_mcp.demo import demo_settings, demo_transport
+
+        log.info("Demo mode: serving the built-in sample workspace; GENVIRAL_API_KEY is not used.")
+        build_server(demo_settings(), transport=demo_transport(utc_now()), demo=True).run("stdio")
+        return
     if settings.problem or settings.api_key is None:
-        logging.getLogger("genviral_mcp").warning(
-            "Starting without a usable configuration; tool calls will say what to fix."
-        )
+        log.warning("Starting without a usable configuration; tool calls will say what to fix.")
     build_server(settings).run("stdio")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
@@ -25,6 +25,7 @@ from pydantic import BeforeValidator, Field, ValidationError
 from genviral_mcp import __version__
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import Settings
+from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
 from genviral_mcp.errors import GenviralError
 from genviral_mcp.pages import fetch_page, walk_window
 from genviral_mcp.query import FilterStatus, PostsQuery
@@ -95,7 +96,10 @@ class AppState:
     posts: PostsClient
 
 
-def success(output: ToolOutput) -> CallToolResult:
+def success(output: ToolOutput, sample_notice: str | None = None) -> CallToolResult:
+    """The result for the host; ``sample_notice`` (demo mode) becomes the first key, in both views."""
+    if sample_notice is not None:
+        output = replace(output, structured={"sample_data": sample_notice, **output.structured})
     blocks: list[ContentBlock] = [TextContent(type="text", text=output.text())]
     blocks += [TextContent(type="text", text=note) for note in output.notes]
     return CallToolResult(content=blocks, structured_content=output.structured)
@@ -105,11 +109,13 @@ def failure(message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
-async def run_tool(name: str, body: Callable[[], Awaitable[ToolOutput]]) -> CallToolResult:
+async def run_tool(
+    name: str, body: Callable[[], Awaitable[ToolOutput]], sample_notice: str | None = None
+) -> CallToolResult:
     """Run a tool body inside the deadline and turn every failure into an ``isError`` result."""
     try:
         with anyio.fail_after(TOOL_DEADLINE_SECONDS):
-            return success(await body())
+            return success(await body(), sample_notice)
     except GenviralError as exc:
         logger.info("%s failed: %s", name, exc.message)
         return failure(exc.message)
@@ -158,8 +164,13 @@ def build_server(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_now,
+    demo: bool = False,
 ) -> MCPServer[AppState]:
-    """Create the server. ``transport`` replaces the network (``--demo``); ``clock`` is for tests."""
+    """Create the server. ``transport`` replaces the network (``--demo``); ``clock`` is for tests.
+
+    ``demo`` marks every successful result as sample data and says so in the instructions.
+    """
+    sample_notice = SAMPLE_NOTICE if demo else None
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
@@ -170,7 +181,7 @@ def build_server(
         "genviral",
         title="Genviral posts",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + (DEMO_INSTRUCTIONS if demo else ""),
         lifespan=lifespan,
         log_level="WARNING",
     )
@@ -195,7 +206,7 @@ def build_server(
             page = await fetch_page(state.posts, query, key)
             return list_posts_output(page, query, detail, clock())
 
-        return await run_tool("list_posts", body)
+        return await run_tool("list_posts", body, sample_notice)
 
     @server.tool(title="Delivery summary", description=SUMMARY_DESCRIPTION, annotations=read_only)
     async def get_delivery_summary(
@@ -226,7 +237,7 @@ def build_server(
             )
             return delivery_summary_output(window, query, bound, clock())
 
-        return await run_tool("get_delivery_summary", body)
+        return await run_tool("get_delivery_summary", body, sample_notice)
 
     @server.prompt(
         title="Delivery report",

@@ -1,0 +1,59 @@
+"""``--demo``: the real server and client over a built-in sample workspace, with no account.
+
+Nothing is faked above the HTTP layer. An in-process transport answers every request with
+:class:`~genviral_mcp.emulator.PostsEmulator` (the API's wire format, filters, clamping,
+timestamp validation and refusals) over :func:`~genviral_mcp.sample_data.sample_posts`, so
+the tools, paging, summary and error handling run exactly as against Genviral. The demo
+uses its own key and an ``https`` base URL, so no configuration rule is bypassed, and the
+user's ``GENVIRAL_API_KEY`` is never read, let alone sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import httpx2 as httpx
+
+from genviral_mcp.config import Settings
+from genviral_mcp.emulator import PLAN_OK, PostsEmulator
+from genviral_mcp.sample_data import sample_posts
+
+#: Not a secret: it only opens the built-in sample workspace, in this process.
+DEMO_KEY = "gva_demo_sample.workspace"
+#: ``.invalid`` can never resolve (RFC 2606): nothing leaves the process even if wiring broke.
+DEMO_BASE_URL = "https://demo.genviral.invalid/api/partner/v1"
+DEMO_POST_COUNT = 200
+
+#: The first key of every successful demo result, so no one mistakes it for their account.
+SAMPLE_NOTICE = "Demo workspace from genviral-mcp --demo, not your Genviral account."
+DEMO_INSTRUCTIONS = (
+    " DEMO MODE: this server serves a built-in sample workspace (genviral-mcp --demo), not the "
+    "user's Genviral account. Say so whenever you report its posts or numbers."
+)
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+def demo_requested(flag: bool, environ: Mapping[str, str]) -> bool:
+    """``--demo``, or ``GENVIRAL_DEMO`` set to 1/true/yes/on (an MCP bundle passes "true"/"false")."""
+    return flag or environ.get("GENVIRAL_DEMO", "").strip().lower() in _TRUE
+
+
+def demo_settings() -> Settings:
+    return Settings.from_env({"GENVIRAL_API_KEY": DEMO_KEY, "GENVIRAL_BASE_URL": DEMO_BASE_URL})
+
+
+def demo_transport(now: datetime, count: int = DEMO_POST_COUNT) -> httpx.MockTransport:
+    """An in-process Posts API over ``count`` sample posts whose times are relative to ``now``."""
+    emulator = PostsEmulator(sample_posts(now, count), {DEMO_KEY: PLAN_OK})
+    posts_path = urlsplit(DEMO_BASE_URL).path + "/posts"
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method != "GET" or request.url.path != posts_path:
+            return httpx.Response(404, json={"ok": False, "code": 404, "message": "Not found"})
+        answer = emulator.handle(dict(request.url.params), request.headers.get("authorization"))
+        return httpx.Response(answer.status, content=answer.body, headers=dict(answer.headers))
+
+    return httpx.MockTransport(handle)

@@ -1,0 +1,222 @@
+"""``genviral-mcp check``: a readable status for a person, with exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import KEY, NOW, SCHEDULER_KEY, UNPAID_KEY
+from genviral_mcp.check import EXIT_API, EXIT_CONFIG, EXIT_OK, run_check
+from genviral_mcp.config import Settings
+from genviral_mcp.demo import SAMPLE_NOTICE
+from standin import StandInApi, respond
+
+SCRIPT = Path(sys.executable).with_name("genviral-mcp")
+CANARIES = (KEY, "SECRET-canary", KEY.rpartition(".")[2])
+
+
+def check(env: dict[str, str], *, demo: bool = False) -> tuple[int, str]:
+    out = io.StringIO()
+    code = run_check(Settings.from_env(env), demo=demo, out=out, clock=lambda: NOW)
+    text = out.getvalue()
+    for canary in CANARIES:
+        assert canary not in text
+    return code, text
+
+
+def run_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The installed command, with only the variables given (plus PATH, HOME)."""
+    base = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        env={**base, "PYTHONIOENCODING": "utf-8", **env},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+
+
+def test_demo_prints_a_sensible_status() -> None:
+    code, text = check({}, demo=True)
+    assert code == EXIT_OK
+    assert "check (demo)" in text
+    assert "200 posts (58 pending, 69 published)" in text
+    assert "by status: posted 69" in text
+    assert "Latest posts" in text and len([line for line in text.splitlines() if " account" in line]) >= 5
+    assert "Attention" in text and "deliveries on" in text
+    assert "Upcoming" in text
+    assert SAMPLE_NOTICE in text
+
+
+def test_good_key_against_the_api(api: StandInApi) -> None:
+    code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
+    assert code == EXIT_OK, text
+    assert len(api.requests) == 1, "one call"
+    assert api.requests[0].query == {"limit": "100"}
+    assert "GENVIRAL_API_KEY is set (not shown)" in text
+    assert f"{api.base_url}/posts answered" in text
+    assert "300 posts" in text
+    assert "All good" in text
+    assert SAMPLE_NOTICE not in text
+
+
+def test_a_quiet_workspace_says_nothing_needs_attention(api: StandInApi) -> None:
+    api.emulator.posts = [post for post in api.emulator.posts if post["status"] == "posted"][:3]
+    code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
+    assert code == EXIT_OK
+    assert "Attention  none" in text
+    assert "Upcoming" not in text
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("gva_live_nope.SECRET-canary-other", "did not accept the API key (HTTP 401, invalid_token)"),
+        (UNPAID_KEY, "needs an active Creator, Professional or Business plan (HTTP 402"),
+        (SCHEDULER_KEY, "Scheduler tier, which cannot use the Partner API (HTTP 403, tier_not_allowed)"),
+    ],
+)
+def test_api_refusals_exit_1_with_the_tool_message(api: StandInApi, key: str, expected: str) -> None:
+    code, text = check({"GENVIRAL_API_KEY": key, "GENVIRAL_BASE_URL": api.base_url})
+    assert code == EXIT_API
+    assert expected in text
+    assert "SECRET-canary-other" not in text
+
+
+def test_an_echoed_key_is_redacted(api: StandInApi) -> None:
+    api.script(respond(500, f'{{"ok": false, "code": 500, "message": "boom for {KEY}"}}'))
+    code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
+    assert code == EXIT_API
+    assert "HTTP 500" in text and "[redacted]" in text
+
+
+def test_an_unreachable_api_exits_1() -> None:
+    code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": "http://127.0.0.1:9/api/partner/v1"})
+    assert code == EXIT_API
+    assert "Could not reach Genviral" in text
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "GENVIRAL_API_KEY is not set"),
+        ({"GENVIRAL_API_KEY": "  "}, "GENVIRAL_API_KEY is not set"),
+        (
+            {"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": "http://api.example.com/v1"},
+            "plain http to api.example.com",
+        ),
+        ({"GENVIRAL_API_KEY": KEY, "GENVIRAL_TIMEOUT": "soon"}, "GENVIRAL_TIMEOUT must be a positive number"),
+    ],
+)
+def test_configuration_problems_exit_2_before_any_request(
+    api: StandInApi, env: dict[str, str], expected: str
+) -> None:
+    code, text = check(env)
+    assert code == EXIT_CONFIG
+    assert expected in text
+    assert api.requests == []
+
+
+def test_missing_key_says_how_to_set_it_in_a_terminal() -> None:
+    _, text = check({})
+    assert "export GENVIRAL_API_KEY=gva_live_..." in text
+    assert "genviral-mcp check --demo" in text
+
+
+# --- the installed command ---------------------------------------------------------------------
+
+
+def test_command_check_demo_exits_0() -> None:
+    done = run_command("check", "--demo", env={})
+    assert done.returncode == 0, done.stderr
+    assert "200 posts" in done.stdout and SAMPLE_NOTICE in done.stdout
+    assert done.stderr == ""
+
+
+def test_command_check_without_a_key_exits_2_naming_the_variable() -> None:
+    done = run_command("check", env={})
+    assert done.returncode == 2
+    assert "GENVIRAL_API_KEY" in done.stdout
+
+
+def test_command_check_with_a_bad_key_exits_1_with_the_401_message(api: StandInApi) -> None:
+    bad = "gva_live_wrong.SECRET-canary-bad"
+    done = run_command("check", env={"GENVIRAL_API_KEY": bad, "GENVIRAL_BASE_URL": api.base_url})
+    assert done.returncode == 1
+    assert "Genviral did not accept the API key (HTTP 401, invalid_token)" in done.stdout
+    assert "Check GENVIRAL_API_KEY" in done.stdout
+    assert "SECRET-canary-bad" not in done.stdout + done.stderr
+
+
+def test_command_check_with_plain_http_elsewhere_exits_2() -> None:
+    done = run_command(
+        "check", "--base-url", "http://genviral.example/api/partner/v1", env={"GENVIRAL_API_KEY": KEY}
+    )
+    assert done.returncode == 2
+    assert "clear text" in done.stdout
+    assert "SECRET-canary" not in done.stdout + done.stderr
+
+
+def test_command_check_with_a_good_key_never_prints_it(api: StandInApi) -> None:
+    done = run_command(
+        "--log-level", "DEBUG", "check", env={"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url}
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for canary in CANARIES:
+        assert canary not in done.stdout + done.stderr
+
+
+# --- --help and --version ----------------------------------------------------------------------
+
+
+def test_help_names_the_tools_variables_commands_and_examples() -> None:
+    done = run_command("--help", env={})
+    assert done.returncode == 0
+    for needle in (
+        "list_posts",
+        "get_delivery_summary",
+        "GENVIRAL_API_KEY",
+        "GENVIRAL_BASE_URL",
+        "GENVIRAL_TIMEOUT",
+        "GENVIRAL_LOG_LEVEL",
+        "GENVIRAL_DEMO",
+        "check",
+        "--demo",
+        "genviral-mcp check --demo",
+    ):
+        assert needle in done.stdout, needle
+    sub = run_command("check", "--help", env={})
+    assert sub.returncode == 0
+    assert "0 all good, 1 the API refused or failed, 2 the configuration" in sub.stdout
+
+
+def test_version_names_the_sdk_and_python() -> None:
+    done = run_command("--version", env={})
+    assert done.returncode == 0
+    assert done.stdout.startswith("genviral-mcp 0.")
+    assert "mcp 2." in done.stdout and "Python 3." in done.stdout
+
+
+def test_help_and_version_do_not_import_the_sdk() -> None:
+    probe = (
+        "import sys\n"
+        "from genviral_mcp.cli import parse_args\n"
+        "for argv in (['--help'], ['--version'], ['check', '--help']):\n"
+        "    try:\n"
+        "        parse_args(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = sorted(m for m in ('mcp', 'httpx2', 'pydantic', 'anyio') if m in sys.modules)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert "HEAVY []" in done.stderr

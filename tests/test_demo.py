@@ -1,0 +1,243 @@
+"""``--demo``: both tools over the built-in sample workspace, through the real client code path."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.types import CallToolResult
+
+from conftest import KEY, NOW, error_text, structured
+from genviral_mcp.demo import (
+    DEMO_BASE_URL,
+    DEMO_KEY,
+    DEMO_POST_COUNT,
+    SAMPLE_NOTICE,
+    demo_requested,
+    demo_settings,
+    demo_transport,
+)
+from genviral_mcp.sample_data import ACCOUNTS, sample_posts
+from genviral_mcp.server import build_server
+from genviral_mcp.timestamps import parse_iso
+
+pytestmark = pytest.mark.anyio
+
+SCRIPT = Path(sys.executable).with_name("genviral-mcp")
+
+
+class CountingDemo:
+    """The demo transport, counting the requests that reach it."""
+
+    def __init__(self) -> None:
+        self.inner = demo_transport(NOW)
+        self.requests: list[httpx.Request] = []
+        self.transport = httpx.MockTransport(self._handle)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        response = self.inner.handler(request)
+        assert isinstance(response, httpx.Response)
+        return response
+
+
+@pytest.fixture
+def demo() -> CountingDemo:
+    return CountingDemo()
+
+
+@asynccontextmanager
+async def demo_client(demo: CountingDemo, mode: str) -> AsyncIterator[Client]:
+    server = build_server(demo_settings(), transport=demo.transport, clock=lambda: NOW, demo=True)
+    async with Client(server, mode=mode) as client:
+        yield client
+
+
+def marked(result: CallToolResult) -> dict[str, Any]:
+    """The structured content, checked to open with the sample-data notice in both views."""
+    body = structured(result)
+    assert next(iter(body)) == "sample_data"
+    assert body["sample_data"] == SAMPLE_NOTICE
+    text = result.content[0].text
+    assert text == json.dumps(body, indent=2, ensure_ascii=False)
+    assert text.splitlines()[1].strip().startswith('"sample_data": "Demo workspace')
+    return body
+
+
+# --- the sample workspace itself -------------------------------------------------------------
+
+
+def test_sample_workspace_has_what_the_issue_asks_for() -> None:
+    posts = sample_posts(NOW, DEMO_POST_COUNT)
+    assert len(posts) == 200
+    statuses = Counter(post["status"] for post in posts)
+    assert set(statuses) >= {"draft", "pending", "scheduled", "posted", "failed", "partial", "retry"}
+    assert statuses["deleted"] and statuses["void"]
+    states = [state for post in posts for state in post["accounts"]["states"]]
+    assert len({state["account_id"] for state in states}) == len(ACCOUNTS) >= 6
+    assert max(len(post["accounts"]["states"]) for post in posts) == len(ACCOUNTS)
+    errors = [state["error_message"] for state in states if state["status"] in ("failed", "retry")]
+    assert errors and all(errors)
+    assert any("Reconnect" in error for error in errors)
+    assert any(state["status"] == "posted" and state["error_message"] for state in states), "stale errors"
+    captions = [post["caption"] for post in posts]
+    assert max(map(len, captions)) > 400
+    for script in (r"[\u3040-\u30ff]", r"[\u0600-\u06ff]", r"[\u0400-\u04ff]", r"[\uac00-\ud7af]"):
+        assert any(re.search(script, caption) for caption in captions), script
+    waiting = [(post, parse_iso(post["scheduled_at"])) for post in posts if post["status"] == "scheduled"]
+    assert any(when is not None and when > NOW for _, when in waiting), "upcoming"
+    assert any(when is not None and when < NOW - timedelta(hours=1) for _, when in waiting), "overdue"
+
+
+def test_sample_workspace_is_deterministic_and_relative_to_now() -> None:
+    assert sample_posts(NOW, 50) == sample_posts(NOW, 50)
+    month = timedelta(days=30)
+    for now_post, later_post in zip(sample_posts(NOW, 50), sample_posts(NOW + month, 50), strict=True):
+        assert later_post["id"] == now_post["id"]
+        for field in ("created_at", "scheduled_at"):
+            assert parse_iso(later_post[field]) == (parse_iso(now_post[field]) or NOW) + month
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "expected"),
+    [
+        (True, "", True),
+        (False, "1", True),
+        (False, "true", True),
+        (False, " TRUE ", True),
+        (False, "yes", True),
+        (False, "on", True),
+        (False, "", False),
+        (False, "0", False),
+        (False, "false", False),
+    ],
+)
+def test_demo_is_requested_by_flag_or_environment(flag: bool, value: str, expected: bool) -> None:
+    assert demo_requested(flag, {"GENVIRAL_DEMO": value}) is expected
+
+
+def test_demo_settings_follow_the_configuration_rules() -> None:
+    settings = demo_settings()
+    assert settings.problem is None
+    assert settings.base_url == DEMO_BASE_URL and DEMO_BASE_URL.startswith("https://")
+    assert settings.require_ready().reveal() == DEMO_KEY
+
+
+@pytest.mark.anyio
+async def test_demo_transport_speaks_the_api_wire_format() -> None:
+    async with httpx.AsyncClient(transport=demo_transport(NOW)) as http:
+        ok = await http.get(f"{DEMO_BASE_URL}/posts", headers={"authorization": f"Bearer {DEMO_KEY}"})
+        bad_since = await http.get(
+            f"{DEMO_BASE_URL}/posts",
+            params={"since": "yesterday"},
+            headers={"authorization": f"Bearer {DEMO_KEY}"},
+        )
+        wrong_key = await http.get(f"{DEMO_BASE_URL}/posts", headers={"authorization": f"Bearer {KEY}"})
+        elsewhere = await http.get(f"{DEMO_BASE_URL}/accounts")
+    body = ok.json()
+    assert ok.status_code == 200 and body["ok"] is True and body["message"] == "Posts retrieved"
+    assert body["data"]["summary"]["total"] == DEMO_POST_COUNT and len(body["data"]["posts"]) == 20
+    assert (bad_since.status_code, bad_since.json()["error_code"]) == (400, "invalid_since")
+    assert (wrong_key.status_code, wrong_key.json()["error_code"]) == (401, "invalid_token")
+    assert elsewhere.status_code == 404
+
+
+# --- both tools, in memory, both protocol eras -----------------------------------------------
+
+
+async def test_demo_serves_both_tools_with_every_result_marked(demo: CountingDemo, mode: str) -> None:
+    async with demo_client(demo, mode) as client:
+        names = sorted(tool.name for tool in (await client.list_tools()).tools)
+        assert "DEMO MODE" in (client.instructions or "")
+        posts = marked(await client.call_tool("list_posts", {}))
+        summary = marked(await client.call_tool("get_delivery_summary", {}))
+    assert names == ["get_delivery_summary", "list_posts"]
+    assert posts["returned"] == 20 and posts["scope"]["total"] == DEMO_POST_COUNT
+    assert summary["window"]["posts_examined"] == 100
+    assert summary["needs_attention"] and summary["upcoming"]
+    assert all(request.headers["authorization"] == f"Bearer {DEMO_KEY}" for request in demo.requests)
+    assert {request.url.host for request in demo.requests} == {"demo.genviral.invalid"}
+
+
+async def test_demo_honours_status_filter_and_clamping(demo: CountingDemo, mode: str) -> None:
+    async with demo_client(demo, mode) as client:
+        failed = marked(await client.call_tool("list_posts", {"status": "failed", "limit": "5"}))
+        most = marked(await client.call_tool("list_posts", {"limit": 500}))
+        least = marked(await client.call_tool("list_posts", {"limit": -3}))
+    assert failed["filters"] == {"limit": 5, "status": "failed"}
+    assert failed["returned"] == 5 and {post["status"] for post in failed["posts"]} == {"failed"}
+    assert most["filters"]["limit"] == 100 and most["returned"] <= 100
+    assert least["filters"]["limit"] == 1 and least["returned"] == 1
+    assert demo.requests[1].url.params["limit"] == "100"
+
+
+async def test_demo_honours_the_creation_time_window(demo: CountingDemo, mode: str) -> None:
+    since, until = "2026-11-01T00:00:00Z", "2026-11-15T00:00:00"
+    async with demo_client(demo, mode) as client:
+        body = marked(await client.call_tool("list_posts", {"since": since, "until": until, "limit": 100}))
+        summary = marked(await client.call_tool("get_delivery_summary", {"since": since, "until": until}))
+    created = [parse_iso(post["created"] + "Z") for post in body["posts"]]
+    assert body["returned"] > 0
+    assert all(parse_iso(since) <= moment <= parse_iso(until + "Z") for moment in created if moment)
+    assert summary["window"]["posts_examined"] == body["returned"]
+
+
+async def test_demo_refuses_bad_timestamps_before_any_request(demo: CountingDemo, mode: str) -> None:
+    async with demo_client(demo, mode) as client:
+        bad = await client.call_tool("list_posts", {"since": "last tuesday"})
+        backwards = await client.call_tool(
+            "get_delivery_summary", {"since": "2026-11-20T00:00:00Z", "until": "2026-11-01T00:00:00Z"}
+        )
+    assert "`since`" in error_text(bad) and "2025-01-31T00:00:00Z" in error_text(bad)
+    assert "after `until`" in error_text(backwards)
+    assert bad.structured_content is None
+    assert demo.requests == []
+
+
+async def test_demo_pages_through_the_whole_workspace(demo: CountingDemo) -> None:
+    seen: list[str] = []
+    arguments: dict[str, Any] = {"limit": 60}
+    async with demo_client(demo, "auto") as client:
+        for _ in range(10):
+            body = marked(await client.call_tool("list_posts", arguments))
+            seen += [post["id"] for post in body["posts"]]
+            if "next_page" not in body:
+                break
+            arguments = body["next_page"]
+    assert len(seen) == len(set(seen)) == DEMO_POST_COUNT
+
+
+async def test_results_outside_demo_mode_carry_no_notice(demo: CountingDemo) -> None:
+    server = build_server(demo_settings(), transport=demo.transport, clock=lambda: NOW)
+    async with Client(server) as client:
+        body = structured(await client.call_tool("list_posts", {"limit": 1}))
+        assert "DEMO" not in (client.instructions or "")
+    assert "sample_data" not in body
+
+
+# --- the installed command, over stdio, with no key anywhere ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["--demo"], {}), ([], {"GENVIRAL_DEMO": "1"})],
+    ids=["--demo", "GENVIRAL_DEMO=1"],
+)
+async def test_installed_command_serves_the_demo_without_a_key(args: list[str], env: dict[str, str]) -> None:
+    assert SCRIPT.exists(), "install the package first: pip install -e '.[test]'"
+    params = StdioServerParameters(command=str(SCRIPT), args=args, env=env)
+    async with Client(params, mode="legacy") as client:
+        posts = marked(await client.call_tool("list_posts", {"limit": 3, "status": "partial"}))
+        summary = marked(await client.call_tool("get_delivery_summary", {"max_posts": 50}))
+    assert posts["returned"] == 3 and {post["status"] for post in posts["posts"]} == {"partial"}
+    assert summary["window"]["posts_examined"] == 50

@@ -1,0 +1,197 @@
+"""Every host snippet: the right command, arguments and ``env``, accepted by our CLI, shown verbatim.
+
+The snippets live in ``examples/hosts/`` (and ``claude_desktop_config.example.json``); the README
+must show each one exactly, so the docs cannot drift from what is tested here. The entries with
+an absolute path are also started, as written, with the placeholder path swapped for the
+installed script.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from conftest import KEY
+from genviral_mcp.cli import parse_args
+from genviral_mcp.demo import SAMPLE_NOTICE, demo_requested
+from standin import StandInApi
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTS = ROOT / "examples" / "hosts"
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SCRIPT = Path(sys.executable).with_name("genviral-mcp")
+
+ABSOLUTE = "/ABSOLUTE/PATH/TO/genviral-mcp/.venv/bin/genviral-mcp"
+KEY_PLACEHOLDER = "gva_live_YOUR_PUBLIC_ID.YOUR_SECRET"
+
+JSON_SNIPPETS = {
+    "claude_desktop_config.example.json": ("mcpServers",),
+    "examples/hosts/claude-desktop-demo.json": ("mcpServers",),
+    "examples/hosts/claude-desktop-uvx.json": ("mcpServers",),
+    "examples/hosts/claude-desktop-uvx-demo.json": ("mcpServers",),
+    "examples/hosts/cursor.json": ("mcpServers",),
+    "examples/hosts/openclaw.json": ("mcp", "servers"),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One server entry, as a host would start it."""
+
+    source: str
+    name: str
+    command: str
+    args: tuple[str, ...]
+    env: dict[str, str]
+
+    @property
+    def demo(self) -> bool:
+        return "--demo" in self.args
+
+    @property
+    def cli_args(self) -> list[str]:
+        """What reaches ``genviral-mcp`` itself."""
+        if self.command == "uvx":
+            assert self.args[0] == "genviral-mcp", self
+            return list(self.args[1:])
+        return list(self.args)
+
+
+def json_entries(relative: str) -> list[Entry]:
+    data: Any = json.loads((ROOT / relative).read_text(encoding="utf-8"))
+    for key in JSON_SNIPPETS[relative]:
+        data = data[key]
+    assert isinstance(data, dict) and data
+    entries = []
+    for name, server in data.items():
+        assert set(server) <= {"command", "args", "env"}, f"{relative}: unexpected keys in {name}"
+        entries.append(
+            Entry(relative, name, server["command"], tuple(server.get("args", [])), server.get("env", {}))
+        )
+    return entries
+
+
+def claude_code_entries() -> list[Entry]:
+    """Each ``claude mcp add`` line, read the way Claude Code reads it."""
+    entries = []
+    for line in (HOSTS / "claude-code.sh").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        words = shlex.split(line)
+        assert words[:3] == ["claude", "mcp", "add"], line
+        split = words.index("--")
+        options, (name,), launch = words[3 : split - 1], words[split - 1 : split], words[split + 1 :]
+        assert not name.startswith("-"), "the name comes right before --, after every option"
+        pairs = dict(zip(options[::2], options[1::2], strict=True))
+        assert set(pairs) <= {"--transport", "--env", "--scope"}, line
+        assert pairs["--transport"] == "stdio" and pairs["--scope"] == "user"
+        env = dict([pairs["--env"].split("=", 1)]) if "--env" in pairs else {}
+        entries.append(Entry("examples/hosts/claude-code.sh", name, launch[0], tuple(launch[1:]), env))
+    return entries
+
+
+ALL_ENTRIES = [entry for name in JSON_SNIPPETS for entry in json_entries(name)] + claude_code_entries()
+
+
+def entry_id(entry: Entry) -> str:
+    return f"{entry.source}:{entry.name}:{entry.command}"
+
+
+def test_every_snippet_file_is_covered() -> None:
+    files = {f"examples/hosts/{path.name}" for path in HOSTS.iterdir()}
+    assert files == {name for name in JSON_SNIPPETS if name.startswith("examples/")} | {
+        "examples/hosts/claude-code.sh"
+    }
+    assert len(ALL_ENTRIES) == 9
+
+
+@pytest.mark.parametrize("entry", ALL_ENTRIES, ids=entry_id)
+def test_entry_runs_genviral_mcp_with_arguments_it_accepts(entry: Entry) -> None:
+    assert entry.command in (ABSOLUTE, "uvx"), "an absolute path to the installed script, or uvx"
+    args = parse_args(entry.cli_args)
+    assert args.command is None, "hosts start the server, not check"
+    assert demo_requested(args.demo, entry.env) is entry.demo
+
+
+@pytest.mark.parametrize("entry", ALL_ENTRIES, ids=entry_id)
+def test_entry_env_holds_the_key_placeholder_or_nothing_for_the_demo(entry: Entry) -> None:
+    if entry.demo:
+        assert entry.env == {}, "the demo needs no key"
+        assert entry.name == "genviral-demo"
+    else:
+        assert entry.env == {"GENVIRAL_API_KEY": KEY_PLACEHOLDER}
+        assert entry.name == "genviral"
+
+
+def test_claude_desktop_example_is_the_issue_2_entry() -> None:
+    (entry,) = json_entries("claude_desktop_config.example.json")
+    assert (entry.name, entry.command, entry.args) == ("genviral", ABSOLUTE, ())
+    assert entry.env == {"GENVIRAL_API_KEY": KEY_PLACEHOLDER}
+
+
+def test_each_host_has_a_demo_variant_where_the_readme_offers_one() -> None:
+    by_source: dict[str, set[bool]] = {}
+    for entry in ALL_ENTRIES:
+        by_source.setdefault(entry.source.rsplit("-demo", 1)[0].removesuffix(".json"), set()).add(entry.demo)
+    assert by_source["examples/hosts/claude-desktop-uvx"] == {False, True}
+    assert by_source["examples/hosts/claude-code.sh"] == {False, True}
+    assert True in by_source["examples/hosts/claude-desktop"]
+
+
+def test_claude_code_commands_are_valid_shell() -> None:
+    subprocess.run(["bash", "-n", str(HOSTS / "claude-code.sh")], check=True, timeout=10)
+
+
+@pytest.mark.parametrize("relative", [*JSON_SNIPPETS, "examples/hosts/claude-code.sh"])
+def test_readme_shows_each_snippet_verbatim(relative: str) -> None:
+    text = (ROOT / relative).read_text(encoding="utf-8").strip()
+    fence = "bash" if relative.endswith(".sh") else "json"
+    assert f"```{fence}\n{text}\n```" in README, f"README.md must show {relative} verbatim"
+
+
+def test_readme_openclaw_one_liner_matches_the_snippet() -> None:
+    (entry,) = json_entries("examples/hosts/openclaw.json")
+    (line,) = [line for line in README.splitlines() if line.startswith("openclaw mcp set ")]
+    words = shlex.split(line)
+    assert words[3] == entry.name
+    assert json.loads(words[4]) == {"command": entry.command, "args": list(entry.args), "env": entry.env}
+
+
+def test_readme_names_where_each_config_lives() -> None:
+    for place in (
+        "~/Library/Application Support/Claude/claude_desktop_config.json",
+        r"%APPDATA%\Claude\claude_desktop_config.json",
+        "~/.config/Claude/claude_desktop_config.json",
+        "~/.openclaw/openclaw.json",
+        "~/.cursor/mcp.json",
+        ".cursor/mcp.json",
+    ):
+        assert place in README, place
+    assert re.search(r"spawn \S+ ENOENT", README), "say why an absolute path matters"
+
+
+# --- the absolute-path entries, started as written ----------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("demo", [False, True], ids=["with-key", "demo"])
+async def test_absolute_path_entry_starts_and_answers(api: StandInApi, demo: bool) -> None:
+    entry = next(e for e in ALL_ENTRIES if e.command == ABSOLUTE and e.demo is demo)
+    env = dict(entry.env)
+    if not demo:  # the placeholder becomes a real key for the stand-in
+        env.update(GENVIRAL_API_KEY=KEY, GENVIRAL_BASE_URL=api.base_url)
+    params = StdioServerParameters(command=str(SCRIPT), args=list(entry.args), env=env)
+    async with Client(params, mode="legacy") as client:
+        result = await client.call_tool("list_posts", {"limit": 2})
+    assert not result.is_error and result.structured_content is not None
+    assert (result.structured_content.get("sample_data") == SAMPLE_NOTICE) is demo
+    assert (len(api.requests) == 0) is demo
