@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KEY, NOW, SCHEDULER_KEY, UNPAID_KEY
 from genviral_mcp.check import EXIT_API, EXIT_CONFIG, EXIT_OK, run_check
 from genviral_mcp.config import Settings
 from genviral_mcp.demo import SAMPLE_NOTICE
+
+from conftest import KEY, NOW, SCHEDULER_KEY, UNPAID_KEY
 from standin import StandInApi, respond
 
 SCRIPT = Path(sys.executable).with_name("genviral-mcp")

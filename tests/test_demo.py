@@ -17,7 +17,6 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.types import CallToolResult
 
-from conftest import KEY, NOW, error_text, structured
 from genviral_mcp.demo import (
     DEMO_BASE_URL,
     DEMO_KEY,
@@ -30,6 +29,8 @@ from genviral_mcp.demo import (
 from genviral_mcp.sample_data import ACCOUNTS, sample_posts
 from genviral_mcp.server import build_server
 from genviral_mcp.timestamps import parse_iso
+
+from conftest import KEY, NOW, error_text, structured
 
 pytestmark = pytest.mark.anyio
 

@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 
-from conftest import KEY
 from genviral_mcp.cli import parse_args
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_requested
+
+from conftest import KEY
 from standin import StandInApi
 
 ROOT = Path(__file__).resolve().parent.parent
