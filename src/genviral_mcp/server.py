@@ -26,6 +26,7 @@ from genviral_mcp import __version__
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import Settings
 from genviral_mcp.errors import GenviralError
+from genviral_mcp.keys import KeySource, held_key
 from genviral_mcp.pages import fetch_page, walk_window
 from genviral_mcp.query import FilterStatus, PostsQuery
 from genviral_mcp.results import ToolOutput, delivery_summary_output, list_posts_output
@@ -143,8 +144,12 @@ def build_server(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_now,
+    key_source: KeySource = held_key,
 ) -> MCPServer[AppState]:
-    """Create the server. ``transport`` replaces the network (``--demo``); ``clock`` is for tests."""
+    """Create the server. ``transport`` replaces the network (``--demo``); ``clock`` is for tests.
+
+    ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's.
+    """
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
@@ -177,7 +182,7 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
-            key = state.settings.require_ready()
+            key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(status, limit, since, until)
             page = await fetch_page(state.posts, query, key)
             return list_posts_output(page, query, detail, clock())
@@ -201,7 +206,7 @@ def build_server(
             await ctx.report_progress(done, total, f"examined {done} of up to {total} posts")
 
         async def body() -> ToolOutput:
-            key = state.settings.require_ready()
+            key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(None, bound, since, until)
             window = await walk_window(
                 state.posts,
