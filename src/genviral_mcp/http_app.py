@@ -25,7 +25,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -178,6 +178,29 @@ class RequireToken:
         await self.app(scope, receive, send)
 
 
+class PostOnly:
+    """ASGI middleware: ``/mcp`` takes POST only (405 otherwise).
+
+    A stateless server never sends server-initiated messages, so a GET stream would sit idle
+    until the load balancer cut it, and there is no session for DELETE to end. The transport
+    spec allows exactly this answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == MCP_PATH and scope["method"] != "POST":
+            response = PlainTextResponse(
+                "Method Not Allowed: this stateless MCP endpoint takes POST only.",
+                status_code=405,
+                headers={"allow": "POST"},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
@@ -203,6 +226,7 @@ def build_app(settings: Settings, options: HttpOptions) -> Starlette:
         host=options.host,
     )
     app.router.routes.append(Route(HEALTH_PATH, healthz, methods=["GET"]))
+    app.add_middleware(PostOnly)
     if options.token is not None:
         app.add_middleware(RequireToken, token=options.token)
     return app
