@@ -243,6 +243,8 @@ def test_healthz(open_server: Served) -> None:
     response = httpx2.get(f"{open_server.origin}/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert httpx2.head(f"{open_server.origin}/healthz").status_code == 200
+    probe = httpx2.get(f"{open_server.origin}/healthz", headers={"host": "10.0.0.7:8000"})
+    assert probe.status_code == 200, "load balancers probe by IP: no Host check here"
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE", "PUT"])

@@ -85,7 +85,7 @@ def check_startup(settings: Settings, options: HttpOptions) -> list[str]:
     token = options.token
     if token is not None and not (token.isascii() and token.isprintable() and " " not in token):
         raise StartupRefused("GENVIRAL_MCP_TOKEN must be printable ASCII without spaces.")
-    if settings.api_key is None and options.token is not None:
+    if settings.api_key is None and token is not None:
         raise StartupRefused(
             "GENVIRAL_MCP_TOKEN is set but GENVIRAL_API_KEY is not. Without a held key the server passes "
             "each caller's own Genviral key through in the Authorization header, which then cannot also "
@@ -150,55 +150,48 @@ def transport_security(options: HttpOptions) -> TransportSecuritySettings:
     return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins)
 
 
-class RequireToken:
-    """ASGI middleware: every path but the health check needs ``Authorization: Bearer <token>``."""
+class Gate:
+    """ASGI middleware in front of the SDK's app: the token check (held-key mode) and POST-only ``/mcp``.
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
-        self._digest = _digest(token)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] == HEALTH_PATH:
-            await self.app(scope, receive, send)
-            return
-        presented = bearer_token(Headers(scope=scope).get("authorization"))
-        # Digests have one length, so the comparison time says nothing about the token.
-        if presented is None or not hmac.compare_digest(_digest(presented), self._digest):
-            response = JSONResponse(
-                {
-                    "error": "invalid_token",
-                    "error_description": "Send this server's token as `Authorization: Bearer <token>` "
-                    "(GENVIRAL_MCP_TOKEN on the server).",
-                },
-                status_code=401,
-                headers={"www-authenticate": 'Bearer realm="genviral-mcp"'},
-            )
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-class PostOnly:
-    """ASGI middleware: ``/mcp`` takes POST only (405 otherwise).
-
-    A stateless server never sends server-initiated messages, so a GET stream would sit idle
-    until the load balancer cut it, and there is no session for DELETE to end. The transport
-    spec allows exactly this answer.
+    A stateless server never sends server-initiated messages, so a GET stream would sit idle until
+    the load balancer cut it, and there is no session for DELETE to end: both get 405, which the
+    transport spec allows. The health check passes untouched.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
         self.app = app
+        self._digest = _digest(token) if token is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == MCP_PATH and scope["method"] != "POST":
-            response = PlainTextResponse(
+        refusal = self._refusal(scope) if scope["type"] == "http" else None
+        if refusal is None:
+            await self.app(scope, receive, send)
+        else:
+            await refusal(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> Response | None:
+        if scope["path"] == HEALTH_PATH:
+            return None
+        if self._digest is not None:
+            presented = bearer_token(Headers(scope=scope).get("authorization"))
+            # Digests have one length, so the comparison time says nothing about the token.
+            if presented is None or not hmac.compare_digest(_digest(presented), self._digest):
+                return JSONResponse(
+                    {
+                        "error": "invalid_token",
+                        "error_description": "Send this server's token as `Authorization: Bearer "
+                        "<token>` (GENVIRAL_MCP_TOKEN on the server).",
+                    },
+                    status_code=401,
+                    headers={"www-authenticate": 'Bearer realm="genviral-mcp"'},
+                )
+        if scope["path"] == MCP_PATH and scope["method"] != "POST":
+            return PlainTextResponse(
                 "Method Not Allowed: this stateless MCP endpoint takes POST only.",
                 status_code=405,
                 headers={"allow": "POST"},
             )
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+        return None
 
 
 def _digest(token: str) -> bytes:
@@ -226,9 +219,7 @@ def build_app(settings: Settings, options: HttpOptions) -> Starlette:
         host=options.host,
     )
     app.router.routes.append(Route(HEALTH_PATH, healthz, methods=["GET"]))
-    app.add_middleware(PostOnly)
-    if options.token is not None:
-        app.add_middleware(RequireToken, token=options.token)
+    app.add_middleware(Gate, token=options.token)
     return app
 
 
@@ -241,7 +232,7 @@ def describe(settings: Settings, options: HttpOptions) -> str:
     else:
         keys = "held GENVIRAL_API_KEY, callers send GENVIRAL_MCP_TOKEN"
     url = f"http://{host}:{options.port}{MCP_PATH}"
-    return f"genviral-mcp: serving MCP at {url} ({keys}); health check at {HEALTH_PATH}"
+    return f"genviral-mcp: starting MCP at {url} ({keys}); health check at {HEALTH_PATH}"
 
 
 def serve(settings: Settings, options: HttpOptions, log_level: str) -> None:
