@@ -57,3 +57,15 @@ def test_version_and_help() -> None:
     assert version.stdout.startswith("genviral-mcp ")
     helptext = subprocess.run([str(SCRIPT), "--help"], capture_output=True, text=True, timeout=30, check=True)
     assert "GENVIRAL_API_KEY" in helptext.stdout
+
+
+def test_demo_over_http_is_refused_with_a_pointer() -> None:
+    run = subprocess.run(
+        [str(SCRIPT), "--demo", "--transport", "http", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 1
+    assert "--demo serves over stdio only" in run.stderr and run.stdout == ""

@@ -1,4 +1,5 @@
-"""Command line: ``genviral-mcp`` serves MCP over stdio; ``genviral-mcp check`` checks the set-up.
+"""Command line: ``genviral-mcp`` serves MCP over stdio (``--transport http`` hosts it, see
+http_app); ``genviral-mcp check`` checks the set-up.
 
 Nothing here writes to stdout while serving: stdout is the JSON-RPC wire. Logs go to stderr.
 Heavy imports (the MCP SDK, httpx2) wait until the arguments are parsed, so ``--help`` and
@@ -25,6 +26,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 USAGE = """\
 genviral-mcp [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]
+       genviral-mcp --transport http [--host HOST] [--port PORT] [--allowed-host HOST[:PORT]]
        genviral-mcp check [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]
        genviral-mcp --help | --version"""
 
@@ -47,6 +49,10 @@ environment:
   GENVIRAL_TIMEOUT    seconds for one HTTP attempt (default 10, at most 30)
   GENVIRAL_LOG_LEVEL  DEBUG, INFO, WARNING (default) or ERROR; logs go to stderr
   GENVIRAL_DEMO       1 or true: the same as --demo
+  GENVIRAL_MCP_TOKEN  with --transport http and a held GENVIRAL_API_KEY: the bearer token
+                      clients must send (required on a non-loopback address)
+  GENVIRAL_MCP_ALLOWED_HOSTS
+                      with --transport http: extra Host names to accept (comma-separated)
 
 examples:
   genviral-mcp check --demo        see the sample workspace in a terminal, no key needed
@@ -54,6 +60,7 @@ examples:
   GENVIRAL_API_KEY=gva_live_... genviral-mcp check
                                    check your key and set-up (exit 0 ok, 1 API, 2 config)
   genviral-mcp                     serve your Genviral posts (what a host runs)
+  genviral-mcp --transport http    host it over streamable HTTP at http://127.0.0.1:8000/mcp
 
 The key is never logged or printed. More: README.md, section "Install and run"."""
 
@@ -123,7 +130,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_options(check, defaults=False)
+    http = parser.add_argument_group("hosting over streamable HTTP (--transport http)")
+    http.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="Default stdio.")
+    http.add_argument("--host", default="127.0.0.1", help="Address to bind (default 127.0.0.1).")
+    http.add_argument("--port", type=_port, default=8000, help="Port to bind (default 8000).")
+    http.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="Also accept this Host header, e.g. the load balancer's name (repeatable; "
+        "GENVIRAL_MCP_ALLOWED_HOSTS, comma-separated).",
+    )
     return parser.parse_args(argv)
+
+
+def _port(raw: str) -> int:
+    port = int(raw)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {port}")
+    return port
 
 
 def configure_logging(level: str) -> None:
@@ -144,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = Settings.from_env(os.environ, base_url=args.base_url, timeout=args.timeout)
     if args.command == "check":
         raise SystemExit(check(settings, demo=demo))
+    if args.transport == "http":
+        if demo:
+            sys.exit("genviral-mcp: --demo serves over stdio only; try `genviral-mcp check --demo`.")
+        serve_http(settings, args)
+        return
     serve(settings, demo=demo)
 
 
@@ -172,3 +203,17 @@ def serve(settings: Settings, *, demo: bool) -> None:
     if settings.problem or settings.api_key is None:
         log.warning("Starting without a usable configuration; tool calls will say what to fix.")
     build_server(settings).run("stdio")
+
+
+def serve_http(settings: Settings, args: argparse.Namespace) -> None:
+    from genviral_mcp.http_app import HttpOptions, StartupRefused, serve
+
+    if settings.problem:
+        logging.getLogger("genviral_mcp").warning("Configuration problem; tool calls will say what to fix.")
+    options = HttpOptions.from_env(
+        os.environ, host=args.host, port=args.port, allowed_hosts=args.allowed_host
+    )
+    try:
+        serve(settings, options, args.log_level)
+    except StartupRefused as exc:
+        sys.exit(f"genviral-mcp: {exc}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib.metadata import PackageNotFoundError, version
 
 import httpx2 as httpx
@@ -29,9 +30,14 @@ def user_agent() -> str:
 def build_http_client(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    """One pooled client per process; ``transport`` lets ``--demo`` answer in-process."""
+    """One pooled client per process; ``transport`` lets ``--demo`` answer in-process.
+
+    It keeps no cookies: a hosted server shares this client between callers with different keys,
+    and a cookie set for one must never ride along on another's request.
+    """
     return httpx.AsyncClient(
         transport=transport,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 5.0)),
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         headers={"user-agent": user_agent(), "accept": "application/json"},

@@ -27,6 +27,7 @@ from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import Settings
 from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
 from genviral_mcp.errors import GenviralError
+from genviral_mcp.keys import KeySource, held_key
 from genviral_mcp.pages import fetch_page, walk_window
 from genviral_mcp.query import FilterStatus, PostsQuery
 from genviral_mcp.results import ToolOutput, delivery_summary_output, list_posts_output
@@ -165,10 +166,12 @@ def build_server(
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_now,
     demo: bool = False,
+    key_source: KeySource = held_key,
 ) -> MCPServer[AppState]:
     """Create the server. ``transport`` replaces the network (``--demo``); ``clock`` is for tests.
 
     ``demo`` marks every successful result as sample data and says so in the instructions.
+    ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's.
     """
     sample_notice = SAMPLE_NOTICE if demo else None
 
@@ -201,7 +204,7 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
-            key = state.settings.require_ready()
+            key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(status, limit, since, until)
             page = await fetch_page(state.posts, query, key)
             return list_posts_output(page, query, detail, clock())
@@ -225,7 +228,7 @@ def build_server(
             await ctx.report_progress(done, total, f"examined {done} of up to {total} posts")
 
         async def body() -> ToolOutput:
-            key = state.settings.require_ready()
+            key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(None, bound, since, until)
             window = await walk_window(
                 state.posts,

@@ -1,0 +1,254 @@
+"""Streamable HTTP hosting: ``POST /mcp`` (stateless, JSON responses) and ``GET /healthz``.
+
+Stateless means every request stands alone, so any number of identical replicas can sit behind
+a load balancer without session affinity. Two key modes:
+
+- **pass-through** (no ``GENVIRAL_API_KEY``): each request's ``Authorization: Bearer`` is that
+  caller's Genviral key, used for that request's upstream call only (:func:`keys.caller_key`);
+- **held key** (``GENVIRAL_API_KEY`` set): callers prove themselves with ``GENVIRAL_MCP_TOKEN``
+  instead, and the server refuses to start off loopback without one.
+
+Host/Origin checks (the SDK's DNS-rebinding protection) and a request-body limit are always on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from genviral_mcp.config import Settings, is_loopback_host
+from genviral_mcp.keys import bearer_token, caller_key, held_key
+from genviral_mcp.server import TOOL_DEADLINE_SECONDS, build_server
+
+logger = logging.getLogger(__name__)
+
+MCP_PATH = "/mcp"
+HEALTH_PATH = "/healthz"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+#: A tools/call for these tools is well under 1 KB; initialize with rich capabilities a few KB.
+MAX_REQUEST_BODY_BYTES = 64 * 1024
+#: Longer than the usual load-balancer idle timeout (60 s), so the LB never reuses a closed socket.
+KEEP_ALIVE_SECONDS = 75
+#: On SIGTERM, in-flight tool calls (each bounded by the tool deadline) get time to finish.
+GRACEFUL_SHUTDOWN_SECONDS = int(TOOL_DEADLINE_SECONDS) + 5
+_WILDCARD_BINDS = ("0.0.0.0", "::", "")  # noqa: S104 - recognising the wildcard, not binding to it
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+#: ``--allowed-host *`` turns the Host/Origin check off.
+ANY_HOST = "*"
+
+
+class StartupRefused(Exception):
+    """The configuration is unsafe or contradictory; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class HttpOptions:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    #: ``GENVIRAL_MCP_TOKEN``: what callers send in held-key mode.
+    token: str | None = None
+    #: Extra Host values to accept (``--allowed-host`` / ``GENVIRAL_MCP_ALLOWED_HOSTS``).
+    allowed_hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        allowed_hosts: Sequence[str] = (),
+    ) -> HttpOptions:
+        token = environ.get("GENVIRAL_MCP_TOKEN", "").strip() or None
+        listed = environ.get("GENVIRAL_MCP_ALLOWED_HOSTS", "").split(",")
+        extra = tuple(dict.fromkeys(h.strip().lower() for h in [*allowed_hosts, *listed] if h.strip()))
+        return cls(host=host, port=port, token=token, allowed_hosts=extra)
+
+
+def check_startup(settings: Settings, options: HttpOptions) -> list[str]:
+    """Raise :class:`StartupRefused` for an unsafe configuration; return warnings for a risky one."""
+    where = f"{options.host}:{options.port}"
+    token = options.token
+    if token is not None and not (token.isascii() and token.isprintable() and " " not in token):
+        raise StartupRefused("GENVIRAL_MCP_TOKEN must be printable ASCII without spaces.")
+    if settings.api_key is None and token is not None:
+        raise StartupRefused(
+            "GENVIRAL_MCP_TOKEN is set but GENVIRAL_API_KEY is not. Without a held key the server passes "
+            "each caller's own Genviral key through in the Authorization header, which then cannot also "
+            "carry a server token. Set GENVIRAL_API_KEY (held-key mode, callers send the token), or unset "
+            "GENVIRAL_MCP_TOKEN (pass-through mode, callers send their Genviral key)."
+        )
+    warnings = []
+    if settings.api_key is not None and options.token is None:
+        if not is_loopback_host(options.host):
+            raise StartupRefused(
+                f"refusing to serve on {where}: GENVIRAL_API_KEY is set, so anyone who can reach this "
+                "address could use that key. Set GENVIRAL_MCP_TOKEN to a long random secret (callers then "
+                "send `Authorization: Bearer <token>`), or unset GENVIRAL_API_KEY so that each caller sends "
+                "its own Genviral key, or bind to 127.0.0.1."
+            )
+        warnings.append(
+            f"Serving the held GENVIRAL_API_KEY on {where} without GENVIRAL_MCP_TOKEN: any local process "
+            "can use it. Set GENVIRAL_MCP_TOKEN on a shared machine."
+        )
+    if ANY_HOST in options.allowed_hosts:
+        warnings.append("Host/Origin checks are off (--allowed-host '*'): no DNS-rebinding protection.")
+    elif options.host in _WILDCARD_BINDS and not options.allowed_hosts:
+        warnings.append(
+            f"Bound to {options.host or 'all addresses'}, but only loopback Host headers are accepted: "
+            "add the name clients use (e.g. --allowed-host mcp.example.com) or they get HTTP 421."
+        )
+    return warnings
+
+
+def _host_entries(entry: str) -> list[str]:
+    """``name`` accepts the name on any port; ``name:port`` only that port."""
+    parts = urlsplit(f"//{entry}")
+    try:
+        has_port = parts.port is not None
+    except ValueError:  # a port that is not a number in 0-65535
+        has_port, parts = False, urlsplit("")
+    if not parts.hostname or parts.path or parts.query or parts.fragment or parts.username is not None:
+        raise StartupRefused(
+            f"--allowed-host takes a host name with an optional port, such as mcp.example.com or "
+            f"mcp.example.com:8443; got {entry!r}."
+        )
+    return [entry] if has_port else [entry, f"{entry}:*"]
+
+
+def _bound_names(host: str) -> Iterable[str]:
+    if host in _WILDCARD_BINDS:
+        return _LOOPBACK_NAMES
+    name = f"[{host}]" if ":" in host else host.lower()
+    if is_loopback_host(host):
+        return dict.fromkeys([*_LOOPBACK_NAMES, name])
+    return [name]
+
+
+def transport_security(options: HttpOptions) -> TransportSecuritySettings:
+    """Accept the bound address (with its port) and the configured names; refuse other Hosts/Origins."""
+    if ANY_HOST in options.allowed_hosts:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    hosts = [f"{name}:{options.port}" for name in _bound_names(options.host)]
+    for entry in options.allowed_hosts:
+        hosts += _host_entries(entry)
+    origins = [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
+    return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins)
+
+
+class Gate:
+    """ASGI middleware in front of the SDK's app: the token check (held-key mode) and POST-only ``/mcp``.
+
+    A stateless server never sends server-initiated messages, so a GET stream would sit idle until
+    the load balancer cut it, and there is no session for DELETE to end: both get 405, which the
+    transport spec allows. The health check passes untouched.
+    """
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self._digest = _digest(token) if token is not None else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = self._refusal(scope) if scope["type"] == "http" else None
+        if refusal is None:
+            await self.app(scope, receive, send)
+        else:
+            await refusal(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> Response | None:
+        if scope["path"] == HEALTH_PATH:
+            return None
+        if self._digest is not None:
+            presented = bearer_token(Headers(scope=scope).get("authorization"))
+            # Digests have one length, so the comparison time says nothing about the token.
+            if presented is None or not hmac.compare_digest(_digest(presented), self._digest):
+                return JSONResponse(
+                    {
+                        "error": "invalid_token",
+                        "error_description": "Send this server's token as `Authorization: Bearer "
+                        "<token>` (GENVIRAL_MCP_TOKEN on the server).",
+                    },
+                    status_code=401,
+                    headers={"www-authenticate": 'Bearer realm="genviral-mcp"'},
+                )
+        if scope["path"] == MCP_PATH and scope["method"] != "POST":
+            return PlainTextResponse(
+                "Method Not Allowed: this stateless MCP endpoint takes POST only.",
+                status_code=405,
+                headers={"allow": "POST"},
+            )
+        return None
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def healthz(_: Request) -> Response:
+    """Liveness for load balancers: no auth, no upstream call (Genviral being down is not ours to fix)."""
+    return JSONResponse({"status": "ok"})
+
+
+def build_app(settings: Settings, options: HttpOptions) -> Starlette:
+    """The ASGI app, or :class:`StartupRefused`. The SDK enters the server's lifespan once per app, so
+    all requests share one upstream HTTP client, with the stdio path's timeouts, retries and deadline."""
+    for warning in check_startup(settings, options):
+        logger.warning("%s", warning)
+    key_source = caller_key if settings.api_key is None else held_key
+    server = build_server(settings, key_source=key_source)
+    app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        json_response=True,
+        stateless_http=True,
+        max_request_body_size=MAX_REQUEST_BODY_BYTES,
+        transport_security=transport_security(options),
+        host=options.host,
+    )
+    app.router.routes.append(Route(HEALTH_PATH, healthz, methods=["GET"]))
+    app.add_middleware(Gate, token=options.token)
+    return app
+
+
+def describe(settings: Settings, options: HttpOptions) -> str:
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    if settings.api_key is None:
+        keys = "each request's Authorization header carries the caller's Genviral key"
+    elif options.token is None:
+        keys = "held GENVIRAL_API_KEY, no token"
+    else:
+        keys = "held GENVIRAL_API_KEY, callers send GENVIRAL_MCP_TOKEN"
+    url = f"http://{host}:{options.port}{MCP_PATH}"
+    return f"genviral-mcp: starting MCP at {url} ({keys}); health check at {HEALTH_PATH}"
+
+
+def serve(settings: Settings, options: HttpOptions, log_level: str) -> None:
+    """Run until SIGINT/SIGTERM. Raises :class:`StartupRefused` before binding anything."""
+    import uvicorn  # imported late: the stdio path never needs it
+
+    app = build_app(settings, options)
+    print(describe(settings, options), file=sys.stderr, flush=True)
+    config = uvicorn.Config(
+        app,
+        host=options.host,
+        port=options.port,
+        log_config=None,  # keep our stderr logging; uvicorn's default sends access logs to stdout
+        log_level=log_level.lower(),
+        server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+    uvicorn.Server(config).run()
