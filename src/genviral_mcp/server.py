@@ -29,6 +29,7 @@ from genviral_mcp.errors import GenviralError
 from genviral_mcp.pages import fetch_page, walk_window
 from genviral_mcp.query import FilterStatus, PostsQuery
 from genviral_mcp.results import ToolOutput, delivery_summary_output, list_posts_output
+from genviral_mcp.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -90,18 +91,20 @@ def failure(message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
-async def run_tool(name: str, body: Callable[[], Awaitable[ToolOutput]]) -> CallToolResult:
+async def run_tool(
+    name: str, body: Callable[[], Awaitable[ToolOutput]], deadline: float = TOOL_DEADLINE_SECONDS
+) -> CallToolResult:
     """Run a tool body inside the deadline and turn every failure into an ``isError`` result."""
     try:
-        with anyio.fail_after(TOOL_DEADLINE_SECONDS):
+        with anyio.fail_after(deadline):
             return success(await body())
     except GenviralError as exc:
         logger.info("%s failed: %s", name, exc.message)
         return failure(exc.message)
     except TimeoutError:
-        logger.warning("%s hit the %.0f s deadline", name, TOOL_DEADLINE_SECONDS)
+        logger.warning("%s hit the %.0f s deadline", name, deadline)
         return failure(
-            f"Genviral did not finish answering within {TOOL_DEADLINE_SECONDS:.0f} s. Try again shortly, "
+            f"Genviral did not finish answering within {deadline:.0f} s. Try again shortly, "
             "or narrow the request (smaller limit or max_posts, or a since/until window)."
         )
     except Exception:
@@ -143,13 +146,16 @@ def build_server(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_now,
+    retry: RetryPolicy | None = None,
+    deadline: float = TOOL_DEADLINE_SECONDS,
 ) -> MCPServer[AppState]:
-    """Create the server. ``transport`` replaces the network (``--demo``); ``clock`` is for tests."""
+    """Create the server. ``transport`` replaces the network (``--demo``); ``clock``, ``retry`` and
+    ``deadline`` (seconds per tool call, retries and paging included) are for tests."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        async with build_http_client(settings, transport) as http:
-            yield AppState(settings=settings, posts=PostsClient(http, settings))
+        async with build_http_client(settings, transport) as http:  # closed on shutdown
+            yield AppState(settings=settings, posts=PostsClient(http, settings, retry))
 
     server = GenviralServer(
         "genviral",
@@ -182,7 +188,7 @@ def build_server(
             page = await fetch_page(state.posts, query, key)
             return list_posts_output(page, query, detail, clock())
 
-        return await run_tool("list_posts", body)
+        return await run_tool("list_posts", body, deadline)
 
     @server.tool(title="Delivery summary", description=SUMMARY_DESCRIPTION, annotations=read_only)
     async def get_delivery_summary(
@@ -213,6 +219,6 @@ def build_server(
             )
             return delivery_summary_output(window, query, bound, clock())
 
-        return await run_tool("get_delivery_summary", body)
+        return await run_tool("get_delivery_summary", body, deadline)
 
     return server
