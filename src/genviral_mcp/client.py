@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from genviral_mcp import __version__
 from genviral_mcp.config import ApiKey, Settings
-from genviral_mcp.errors import UpstreamError, api_refusal, clean_text, redact
+from genviral_mcp.errors import UpstreamError, api_refusal, clean_text, redact, redact_bytes
 from genviral_mcp.models import Envelope, PostsData
 from genviral_mcp.query import PostsQuery
 from genviral_mcp.retry import RetryPolicy, parse_retry_after
@@ -137,7 +137,8 @@ class PostsClient:
                 f"Genviral's response was too large (at least {exc.size // 1024} KB, HTTP {exc.status}; "
                 f"the limit is {MAX_BODY_BYTES // 1024} KB). Try a smaller `limit`."
             ) from exc
-        return parse_response(response.status_code, response.headers, body)
+        # The key goes before any of the body can be quoted: shortened, it would escape redact().
+        return parse_response(response.status_code, response.headers, redact_bytes(body, key.reveal()))
 
 
 def _gave_up(error: UpstreamError, attempts: int, elapsed: float) -> UpstreamError:

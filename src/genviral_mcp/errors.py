@@ -23,13 +23,22 @@ def clean_text(text: str, limit: int) -> str:
     return flat[: limit - 1].rstrip() + "…"
 
 
+def _pieces(secret: str) -> list[str]:
+    return [piece for piece in (secret, secret.rpartition(".")[2]) if len(piece) >= 6]
+
+
 def redact(text: str, secret: str) -> str:
     """Remove a secret, and its part after the last ``.``, from text an API may have echoed."""
-    pieces = [secret, secret.rpartition(".")[2]]
-    for piece in pieces:
-        if len(piece) >= 6:
-            text = text.replace(piece, "[redacted]")
+    for piece in _pieces(secret):
+        text = text.replace(piece, "[redacted]")
     return text
+
+
+def redact_bytes(body: bytes, secret: str) -> bytes:
+    """:func:`redact` for a raw body, before any of it is parsed, shortened or quoted."""
+    for piece in _pieces(secret):
+        body = body.replace(piece.encode(), b"[redacted]")
+    return body
 
 
 class GenviralError(Exception):
