@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FAST_RETRY, KEYS, Connect, error_text, structured
+from conftest import FAST_RETRY, KEY, KEYS, Connect, error_text, structured
 from genviral_mcp.client import MAX_BODY_BYTES
 from genviral_mcp.emulator import PostsEmulator
 from genviral_mcp.retry import RetryPolicy
@@ -249,3 +249,20 @@ async def test_connection_refused_then_the_api_comes_up(
         with running(PostsEmulator(sample, KEYS), port=port) as revived:
             structured(await client.call_tool("list_posts", {}))
         assert len(revived.requests) == 1
+
+
+async def test_a_summary_whose_later_page_stalls_still_answers_inside_the_deadline(
+    connect: Connect, api: StandInApi
+) -> None:
+    """Page 1 answers, page 2 stalls on every attempt: retries share the call's one deadline."""
+    dropped = threading.Event()
+    async with connect(deadline=1.0, GENVIRAL_TIMEOUT=str(TIMEOUT)) as client:
+        api.script(respond(200, api.emulator.handle({"limit": "100"}, f"Bearer {KEY}").body))
+        api.script(*[stall(5.0, dropped) for _ in range(ATTEMPTS)])
+        started = time.monotonic()
+        text = error_text(await client.call_tool("get_delivery_summary", {"max_posts": 250}))
+        assert time.monotonic() - started < 1.0
+        assert "did not answer in time" in text and "Gave up after" in text
+        assert dropped.wait(1.0)
+        api.faults.clear()  # how many attempts fit in the deadline depends on timing
+        structured(await client.call_tool("get_delivery_summary", {"max_posts": 250}))
