@@ -26,7 +26,7 @@ from standin import StandInApi
 CallTool = Callable[[str, dict[str, Any]], CallToolResult]
 
 FUZZ = settings(
-    max_examples=80,
+    max_examples=100,
     derandomize=True,
     database=None,
     deadline=None,

@@ -56,7 +56,7 @@ async def read_body(response: httpx.Response) -> bytes:
     wanted = response.is_success and "json" in response.headers.get("content-type", "").lower()
     cap = MAX_BODY_BYTES if wanted else MAX_ERROR_BODY_BYTES
     declared = response.headers.get("content-length", "")
-    if wanted and declared.isascii() and declared.isdigit() and int(declared) > cap:
+    if wanted and declared.isascii() and declared.isdigit() and len(declared) < 19 and int(declared) > cap:
         raise BodyTooLarge(int(declared), response.status_code)
     chunks: list[bytes] = []
     size = 0
@@ -111,10 +111,13 @@ class PostsClient:
                 async with self._http.stream("GET", self._url, params=params, headers=headers) as response:
                     body = await read_body(response)
         except (httpx.TimeoutException, TimeoutError) as exc:
+            hint = (
+                "Check your network, or raise GENVIRAL_TIMEOUT, then try again."
+                if budget >= self._timeout
+                else "That was all the time left for this call: try again, or narrow the request."
+            )
             raise UpstreamError(
-                f"Genviral did not answer in time (within {budget:.1f} s). Check your network, "
-                "or raise GENVIRAL_TIMEOUT, then try again.",
-                retryable=True,
+                f"Genviral did not answer in time (within {budget:.1f} s). {hint}", retryable=True
             ) from exc
         except (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.ProxyError) as exc:
             raise UpstreamError(
