@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timezone
@@ -14,8 +15,9 @@ from mcp.types import CallToolResult
 
 from genviral_mcp.config import Settings
 from genviral_mcp.emulator import PLAN_OK, PLAN_SCHEDULER, PLAN_UNPAID, PostsEmulator
+from genviral_mcp.retry import RetryPolicy
 from genviral_mcp.sample_data import sample_posts
-from genviral_mcp.server import build_server
+from genviral_mcp.server import TOOL_DEADLINE_SECONDS, build_server
 
 from standin import StandInApi, running
 
@@ -28,6 +30,22 @@ KEYS = {KEY: PLAN_OK, UNPAID_KEY: PLAN_UNPAID, SCHEDULER_KEY: PLAN_SCHEDULER}
 POST_COUNT = 300
 
 Connect = Callable[..., AbstractAsyncContextManager[Client]]
+#: Retries as in production, but waiting milliseconds, so the suite stays fast.
+FAST_RETRY = RetryPolicy(base_delay=0.01, max_delay=0.05, reserve=0.1, min_attempt=0.1)
+
+
+def leaks(text: str) -> bool:
+    return KEY in text or KEY.rpartition(".")[2] in text
+
+
+@pytest.fixture(autouse=True)
+def key_stays_out_of_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test runs with DEBUG logging on, and the canary key must be in no log record."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    formatter = logging.Formatter("%(name)s %(message)s")
+    for record in caplog.get_records("setup") + caplog.get_records("call"):
+        assert not leaks(formatter.format(record)), f"key leaked in a log record from {record.name}"
 
 
 @pytest.fixture
@@ -61,12 +79,15 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def connect(api: StandInApi, mode: str) -> Connect:
-    """``async with connect(**env) as client``: a server on the stand-in, with env overrides."""
+    """``async with connect(**env) as client``: a server on the stand-in, with env overrides
+    (and, optionally, its retry policy and per-call deadline)."""
 
     @asynccontextmanager
-    async def factory(**env: str) -> AsyncIterator[Client]:
+    async def factory(
+        retry: RetryPolicy = FAST_RETRY, deadline: float = TOOL_DEADLINE_SECONDS, **env: str
+    ) -> AsyncIterator[Client]:
         settings = Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url, **env})
-        server = build_server(settings, clock=lambda: NOW)
+        server = build_server(settings, clock=lambda: NOW, retry=retry, deadline=deadline)
         async with Client(server, mode=mode) as client:
             yield client
 

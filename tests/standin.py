@@ -1,11 +1,15 @@
 """A stand-in Genviral API: a real HTTP server on 127.0.0.1 built from the endpoint contract.
 
 It serves :class:`genviral_mcp.emulator.PostsEmulator` at ``/api/partner/v1/posts``, records
-every request it gets, and can be scripted with faults that replace the next answers.
+every request it gets, counts the connections it holds, and can be scripted with faults that
+replace the next answers (wrong answers, stalls, drip-fed, huge or broken bodies).
 """
 
 from __future__ import annotations
 
+import select
+import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -41,30 +45,122 @@ def respond(status: int, body: bytes | str, content_type: str = "application/jso
         for name, value in headers.items():
             handler.send_header(name.replace("_", "-"), value)
         handler.end_headers()
-        handler.wfile.write(payload)
+        try:
+            handler.wfile.write(payload)
+        except OSError:  # the client stopped reading: fine
+            handler.close_connection = True
 
     return fault
 
 
-def stall(seconds: float) -> Fault:
-    """A fault that says nothing for ``seconds``, then closes the connection."""
+def peer_closed(handler: BaseHTTPRequestHandler) -> bool:
+    """True once the client has dropped the connection (readable, but nothing to read)."""
+    sock = handler.connection
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+def stall(seconds: float, dropped: threading.Event | None = None) -> Fault:
+    """A fault that says nothing for ``seconds``, then closes the connection.
+
+    It stops early if the client drops the connection, and then sets ``dropped``.
+    """
 
     def fault(handler: BaseHTTPRequestHandler) -> None:
-        time.sleep(seconds)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if peer_closed(handler):
+                if dropped is not None:
+                    dropped.set()
+                break
+            time.sleep(0.01)
         handler.close_connection = True
 
     return fault
 
 
+def _head(
+    handler: BaseHTTPRequestHandler, length: int | None, content_type: str = "application/json"
+) -> None:
+    handler.send_response(200)
+    handler.send_header("content-type", content_type)
+    if length is None:
+        handler.send_header("connection", "close")  # the body ends when the connection does
+    else:
+        handler.send_header("content-length", str(length))
+    handler.end_headers()
+    handler.close_connection = True
+
+
+def drip(body: bytes | str, interval: float, dropped: threading.Event | None = None) -> Fault:
+    """A 200 whose body arrives one byte every ``interval`` seconds: each read is quick, the
+    whole is not. Sets ``dropped`` when the client hangs up before the end."""
+    payload = body.encode() if isinstance(body, str) else body
+
+    def fault(handler: BaseHTTPRequestHandler) -> None:
+        _head(handler, len(payload))
+        try:
+            for i in range(len(payload)):
+                if peer_closed(handler):
+                    raise ConnectionResetError
+                handler.wfile.write(payload[i : i + 1])
+                time.sleep(interval)
+        except OSError:
+            if dropped is not None:
+                dropped.set()
+
+    return fault
+
+
+def reset_mid_body(body: bytes | str) -> Fault:
+    """A 200 that sends half its declared body, then resets the connection (TCP RST)."""
+    payload = body.encode() if isinstance(body, str) else body
+
+    def fault(handler: BaseHTTPRequestHandler) -> None:
+        _head(handler, len(payload))
+        handler.wfile.write(payload[: len(payload) // 2])
+        time.sleep(0.05)  # let the half arrive before the reset
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.connection.close()
+
+    return fault
+
+
+def huge(size: int, declare_length: bool = True) -> Fault:
+    """A 200 "JSON" body of ``size`` bytes, with a Content-Length or (``False``) without one."""
+
+    def fault(handler: BaseHTTPRequestHandler) -> None:
+        _head(handler, size if declare_length else None)
+        chunk = b" " * 65536
+        sent = 0
+        try:
+            while sent < size:
+                handler.wfile.write(chunk[: size - sent])
+                sent += len(chunk)
+        except OSError:  # refused part-way: expected
+            pass
+
+    return fault
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # bursts of concurrent connects must not overflow the backlog
+
+
 class StandInApi:
-    def __init__(self, emulator: PostsEmulator) -> None:
+    def __init__(self, emulator: PostsEmulator, port: int = 0) -> None:
         self.emulator = emulator
         self.requests: list[Recorded] = []
         self.faults: deque[Fault] = deque()
         self.latency = 0.0
+        #: Connections accepted in all, open now, and open at most at once.
+        self.connections = self.open_connections = self.peak_connections = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -84,7 +180,16 @@ class StandInApi:
         with self._lock:
             self.requests.clear()
             self.faults.clear()
+            self.connections = 0
+            self.peak_connections = self.open_connections
         self.latency = 0.0
+
+    def _count(self, delta: int) -> None:
+        with self._lock:
+            self.open_connections += delta
+            if delta > 0:
+                self.connections += 1
+                self.peak_connections = max(self.peak_connections, self.open_connections)
 
     def script(self, *faults: Fault) -> None:
         """Answer the next requests with these faults, in order, then normally again."""
@@ -104,9 +209,24 @@ class StandInApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: with Nagle on, the body waits for a
+            # delayed ACK (~40 ms) on every kept-alive request.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                api._count(+1)
+
+            def finish(self) -> None:
+                try:
+                    super().finish()
+                except OSError:
+                    pass
+                finally:
+                    api._count(-1)
 
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
@@ -135,8 +255,8 @@ class StandInApi:
 
 
 @contextmanager
-def running(emulator: PostsEmulator) -> Iterator[StandInApi]:
-    api = StandInApi(emulator).start()
+def running(emulator: PostsEmulator, port: int = 0) -> Iterator[StandInApi]:
+    api = StandInApi(emulator, port).start()
     try:
         yield api
     finally:

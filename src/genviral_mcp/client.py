@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import logging
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from importlib.metadata import PackageNotFoundError, version
 
+import anyio
 import httpx2 as httpx
 from pydantic import ValidationError
 
+from genviral_mcp import __version__
 from genviral_mcp.config import ApiKey, Settings
-from genviral_mcp.errors import UpstreamError, api_refusal, clean_text, redact
+from genviral_mcp.errors import UpstreamError, api_refusal, clean_text, redact, redact_bytes
 from genviral_mcp.models import Envelope, PostsData
 from genviral_mcp.query import PostsQuery
+from genviral_mcp.retry import RetryPolicy, parse_retry_after
 
 logger = logging.getLogger(__name__)
 
 #: Larger bodies are refused: 100 posts with many accounts are well under 1 MB.
 MAX_BODY_BYTES = 8 * 1024 * 1024
+#: Of an error or non-JSON answer only this much is read: enough for an envelope, never a whole page.
+MAX_ERROR_BODY_BYTES = 64 * 1024
+#: Connections to the API; a desktop agent rarely runs more than a few calls at once.
+MAX_CONNECTIONS = 20
 
 
 def user_agent() -> str:
-    try:
-        return f"genviral-mcp/{version('genviral-mcp')}"
-    except PackageNotFoundError:  # running from a source tree
-        return "genviral-mcp/0"
+    return f"genviral-mcp/{__version__}"
 
 
 def build_http_client(
@@ -39,53 +42,120 @@ def build_http_client(
         transport=transport,
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 5.0)),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=10),
         headers={"user-agent": user_agent(), "accept": "application/json"},
         follow_redirects=False,
         trust_env=False,
     )
 
 
-class PostsClient:
-    """Fetches pages of posts; every failure becomes an :class:`UpstreamError`."""
+class BodyTooLarge(Exception):
+    def __init__(self, size: int, status: int) -> None:
+        super().__init__(size, status)
+        self.size = size
+        self.status = status
 
-    def __init__(self, http: httpx.AsyncClient, settings: Settings) -> None:
+
+async def read_body(response: httpx.Response) -> bytes:
+    """The body, streamed and bounded: a JSON success up to ``MAX_BODY_BYTES`` (else
+    :class:`BodyTooLarge`), anything else only its first ``MAX_ERROR_BODY_BYTES``."""
+    wanted = response.is_success and "json" in response.headers.get("content-type", "").lower()
+    cap = MAX_BODY_BYTES if wanted else MAX_ERROR_BODY_BYTES
+    declared = response.headers.get("content-length", "")
+    if wanted and declared.isascii() and declared.isdigit() and len(declared) < 19 and int(declared) > cap:
+        raise BodyTooLarge(int(declared), response.status_code)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            if wanted:
+                raise BodyTooLarge(size, response.status_code)
+            break
+    return b"".join(chunks)[:cap]
+
+
+class PostsClient:
+    """Fetches pages of posts, retrying what is safe to retry; every failure becomes an
+    :class:`UpstreamError`.
+
+    Retries stay inside the caller's deadline: the nearest enclosing anyio cancel scope
+    (``run_tool``'s ``fail_after``). Each attempt is also bounded as a whole, by
+    ``GENVIRAL_TIMEOUT``: httpx's own read timeout is per chunk, so a drip-fed body beats it.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, settings: Settings, retry: RetryPolicy | None = None) -> None:
         self._http = http
         self._url = settings.posts_url
+        self._timeout = settings.timeout
+        self._retry = retry or RetryPolicy()
 
     async def fetch(self, query: PostsQuery, key: ApiKey) -> PostsData:
         params = query.to_params()
+        started = anyio.current_time()
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = anyio.current_effective_deadline() - anyio.current_time() - self._retry.reserve
+            try:
+                return await self._attempt(params, key, min(self._timeout, max(remaining, 0.0)))
+            except UpstreamError as exc:
+                exc.message = redact(exc.message, key.reveal())
+                remaining = anyio.current_effective_deadline() - anyio.current_time()
+                wait = self._retry.delay(exc, attempt, remaining)
+                if wait is None:
+                    raise _gave_up(exc, attempt, anyio.current_time() - started) from exc
+                logger.info("attempt %d failed (%s); retrying in %.2f s", attempt, exc.message, wait)
+                await anyio.sleep(wait)
+
+    async def _attempt(self, params: dict[str, str], key: ApiKey, budget: float) -> PostsData:
         logger.debug("GET %s params=%s", self._url, params)
+        headers = {"authorization": f"Bearer {key.reveal()}"}
         try:
-            response = await self._http.get(
-                self._url, params=params, headers={"authorization": f"Bearer {key.reveal()}"}
+            with anyio.fail_after(budget):
+                async with self._http.stream("GET", self._url, params=params, headers=headers) as response:
+                    body = await read_body(response)
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            hint = (
+                "Check your network, or raise GENVIRAL_TIMEOUT, then try again."
+                if budget >= self._timeout
+                else "That was all the time left for this call: try again, or narrow the request."
             )
-        except httpx.TimeoutException as exc:
             raise UpstreamError(
-                "Genviral did not answer in time. Check your network, or raise GENVIRAL_TIMEOUT, "
-                "then try again.",
-                retryable=True,
+                f"Genviral did not answer in time (within {budget:.1f} s). {hint}", retryable=True
             ) from exc
-        except httpx.TransportError as exc:
+        except (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.ProxyError) as exc:
             raise UpstreamError(
                 f"Could not reach Genviral at {self._url} ({type(exc).__name__}). Check the network "
                 "connection and GENVIRAL_BASE_URL, then try again.",
                 retryable=True,
             ) from exc
-        try:
-            return parse_response(response.status_code, response.headers, response.content)
-        except UpstreamError as exc:
-            exc.message = redact(exc.message, key.reveal())
-            exc.args = (exc.message,)
-            raise
+        except httpx.TransportError as exc:
+            raise UpstreamError(
+                f"The connection to Genviral broke off before the answer was complete "
+                f"({type(exc).__name__}). Try again; if it keeps happening, check the network.",
+                retryable=True,
+            ) from exc
+        except httpx.DecodingError as exc:
+            raise UpstreamError(
+                "Genviral's answer could not be decoded (bad compression). Try again later."
+            ) from exc
+        except BodyTooLarge as exc:
+            raise UpstreamError(
+                f"Genviral's response was too large (at least {exc.size // 1024} KB, HTTP {exc.status}; "
+                f"the limit is {MAX_BODY_BYTES // 1024} KB). Try a smaller `limit`."
+            ) from exc
+        # The key goes before any of the body can be quoted: shortened, it would escape redact().
+        return parse_response(response.status_code, response.headers, redact_bytes(body, key.reveal()))
 
 
-def _retry_after(headers: httpx.Headers) -> float | None:
-    raw = headers.get("retry-after")
-    try:
-        return max(0.0, float(raw)) if raw is not None else None
-    except ValueError:
-        return None
+def _gave_up(error: UpstreamError, attempts: int, elapsed: float) -> UpstreamError:
+    """The last error, saying how many attempts were made when there were several."""
+    if attempts > 1:
+        error.message += f" (Gave up after {attempts} attempts in {elapsed:.1f} s.)"
+    error.args = (error.message,)
+    return error
 
 
 def parse_response(status: int, headers: httpx.Headers, body: bytes) -> PostsData:
@@ -107,12 +177,17 @@ def parse_response(status: int, headers: httpx.Headers, body: bytes) -> PostsDat
             status,
             envelope.error_code if envelope else None,
             envelope.message if envelope else None,
-            _retry_after(headers),
+            parse_retry_after(headers.get("retry-after")),
         )
     if envelope is not None and not envelope.ok:
         # A 2xx whose envelope says it failed: trust the envelope's own code when it has one.
         code = envelope.code if envelope.code and envelope.code >= 400 else 500
-        raise api_refusal(code, envelope.error_code, envelope.message or "ok: false", _retry_after(headers))
+        raise api_refusal(
+            code,
+            envelope.error_code,
+            envelope.message or "ok: false",
+            parse_retry_after(headers.get("retry-after")),
+        )
     if envelope is None:
         kind = "not JSON" if "json" not in content_type.lower() else "not the expected JSON envelope"
         raise UpstreamError(

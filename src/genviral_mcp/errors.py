@@ -7,6 +7,7 @@ cleaned, and never contains the API key.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -22,13 +23,22 @@ def clean_text(text: str, limit: int) -> str:
     return flat[: limit - 1].rstrip() + "…"
 
 
+def _pieces(secret: str) -> list[str]:
+    return [piece for piece in (secret, secret.rpartition(".")[2]) if len(piece) >= 6]
+
+
 def redact(text: str, secret: str) -> str:
     """Remove a secret, and its part after the last ``.``, from text an API may have echoed."""
-    pieces = [secret, secret.rpartition(".")[2]]
-    for piece in pieces:
-        if len(piece) >= 6:
-            text = text.replace(piece, "[redacted]")
+    for piece in _pieces(secret):
+        text = text.replace(piece, "[redacted]")
     return text
+
+
+def redact_bytes(body: bytes, secret: str) -> bytes:
+    """:func:`redact` for a raw body, before any of it is parsed, shortened or quoted."""
+    for piece in _pieces(secret):
+        body = body.replace(piece.encode(), b"[redacted]")
+    return body
 
 
 class GenviralError(Exception):
@@ -74,13 +84,22 @@ def _label(status: int, error_code: str | None) -> str:
     return f"HTTP {status}, {error_code}" if error_code else f"HTTP {status}"
 
 
+def _when(retry_after: float | None, default: str) -> str:
+    """When to try again: the API's ``Retry-After`` as a wait and a UTC time, else ``default``."""
+    if retry_after is None:
+        return f"Try again in {default}."
+    at = datetime.now(timezone.utc) + timedelta(seconds=retry_after)
+    return f"Genviral asked to wait {retry_after:.0f} s: try again after {at:%H:%M:%S} UTC."
+
+
 def api_refusal(
     status: int, error_code: str | None, api_message: str | None, retry_after: float | None = None
 ) -> UpstreamError:
     """Turn a non-2xx or ``ok: false`` answer into an error that says what to do next."""
     label = _label(status, error_code)
     said = f' Genviral said: "{clean_text(api_message, 200)}".' if api_message else ""
-    retryable = status in (429, 502, 503, 504)
+    # 500 list_failed is retried too, but only once: see genviral_mcp.retry.LIST_FAILED_ATTEMPTS.
+    retryable = status in (429, 502, 503, 504) or (status == 500 and error_code == "list_failed")
     if status == 400 and error_code in ("invalid_since", "invalid_until"):
         name = error_code.removeprefix("invalid_")
         text = (
@@ -111,14 +130,11 @@ def api_refusal(
             "https://www.genviral.io/api/partner/v1."
         )
     elif status == 429:
-        wait = (
-            f"Wait {retry_after:.0f} s, then try again." if retry_after else "Wait a minute, then try again."
-        )
-        text = f"Genviral is rate limiting this key ({label}).{said} {wait}"
+        text = f"Genviral is rate limiting this key ({label}).{said} {_when(retry_after, 'a minute')}"
     elif status == 500 and error_code == "list_failed":
-        text = f"Genviral failed to list posts on its side ({label}).{said} Try again in a minute."
+        text = f"Genviral failed to list posts on its side ({label}).{said} {_when(retry_after, 'a minute')}"
     elif status >= 500:
-        text = f"Genviral's API is failing ({label}).{said} Try again in a few minutes."
+        text = f"Genviral's API is failing ({label}).{said} {_when(retry_after, 'a few minutes')}"
     else:
         text = f"Genviral rejected the request ({label}).{said}"
     return UpstreamError(

@@ -31,6 +31,7 @@ from genviral_mcp.keys import KeySource, held_key
 from genviral_mcp.pages import fetch_page, walk_window
 from genviral_mcp.query import FilterStatus, PostsQuery
 from genviral_mcp.results import ToolOutput, delivery_summary_output, list_posts_output
+from genviral_mcp.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -111,19 +112,22 @@ def failure(message: str) -> CallToolResult:
 
 
 async def run_tool(
-    name: str, body: Callable[[], Awaitable[ToolOutput]], sample_notice: str | None = None
+    name: str,
+    body: Callable[[], Awaitable[ToolOutput]],
+    sample_notice: str | None = None,
+    deadline: float = TOOL_DEADLINE_SECONDS,
 ) -> CallToolResult:
     """Run a tool body inside the deadline and turn every failure into an ``isError`` result."""
     try:
-        with anyio.fail_after(TOOL_DEADLINE_SECONDS):
+        with anyio.fail_after(deadline):
             return success(await body(), sample_notice)
     except GenviralError as exc:
         logger.info("%s failed: %s", name, exc.message)
         return failure(exc.message)
     except TimeoutError:
-        logger.warning("%s hit the %.0f s deadline", name, TOOL_DEADLINE_SECONDS)
+        logger.warning("%s hit the %.0f s deadline", name, deadline)
         return failure(
-            f"Genviral did not finish answering within {TOOL_DEADLINE_SECONDS:.0f} s. Try again shortly, "
+            f"Genviral did not finish answering within {deadline:.0f} s. Try again shortly, "
             "or narrow the request (smaller limit or max_posts, or a since/until window)."
         )
     except Exception:
@@ -167,8 +171,11 @@ def build_server(
     clock: Callable[[], datetime] = utc_now,
     demo: bool = False,
     key_source: KeySource = held_key,
+    retry: RetryPolicy | None = None,
+    deadline: float = TOOL_DEADLINE_SECONDS,
 ) -> MCPServer[AppState]:
-    """Create the server. ``transport`` replaces the network (``--demo``); ``clock`` is for tests.
+    """Create the server. ``transport`` replaces the network (``--demo``); ``clock``, ``retry`` and
+    ``deadline`` (seconds per tool call, retries and paging included) are for tests.
 
     ``demo`` marks every successful result as sample data and says so in the instructions.
     ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's.
@@ -177,8 +184,8 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        async with build_http_client(settings, transport) as http:
-            yield AppState(settings=settings, posts=PostsClient(http, settings))
+        async with build_http_client(settings, transport) as http:  # closed on shutdown
+            yield AppState(settings=settings, posts=PostsClient(http, settings, retry))
 
     server = GenviralServer(
         "genviral",
@@ -209,7 +216,7 @@ def build_server(
             page = await fetch_page(state.posts, query, key)
             return list_posts_output(page, query, detail, clock())
 
-        return await run_tool("list_posts", body, sample_notice)
+        return await run_tool("list_posts", body, sample_notice, deadline)
 
     @server.tool(title="Delivery summary", description=SUMMARY_DESCRIPTION, annotations=read_only)
     async def get_delivery_summary(
@@ -240,7 +247,7 @@ def build_server(
             )
             return delivery_summary_output(window, query, bound, clock())
 
-        return await run_tool("get_delivery_summary", body, sample_notice)
+        return await run_tool("get_delivery_summary", body, sample_notice, deadline)
 
     @server.prompt(
         title="Delivery report",

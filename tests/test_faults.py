@@ -1,0 +1,270 @@
+"""Fault injection against the stand-in API on 127.0.0.1.
+
+For each fault: the tool answers ``isError`` with a message a user can act on, within a bounded
+time, with no traceback or HTML; the retries made are exactly those the policy allows; and the
+next call on the same server succeeds. The per-attempt timeout and the retry waits are small
+here; ``benchmarks/fault_matrix.py`` runs the same faults on the production defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from genviral_mcp.client import MAX_BODY_BYTES
+from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.retry import RetryPolicy
+
+from conftest import FAST_RETRY, KEY, KEYS, Connect, error_text, structured
+from standin import Fault, StandInApi, drip, huge, reset_mid_body, respond, running, stall
+
+pytestmark = pytest.mark.anyio
+
+#: GENVIRAL_TIMEOUT in this file: the most one attempt may take.
+TIMEOUT = 0.3
+ATTEMPTS = FAST_RETRY.max_attempts
+#: Each fault goes through both tools, one per protocol era (the faults are in the HTTP layer).
+TOOLS_AND_ERAS = [("list_posts", {"limit": 5}, "auto"), ("get_delivery_summary", {"max_posts": 5}, "legacy")]
+#: A valid, complete answer: only the way it is delivered is at fault.
+VALID = json.dumps({"ok": True, "code": 200, "message": "Posts retrieved", "data": {"posts": []}})
+HTML_502 = "<!DOCTYPE html><html><head><title>502</title></head><body>" + "<p>Bad gateway</p>" * 300
+
+
+def envelope(code: int, message: str, error_code: str | None = None) -> str:
+    body: dict[str, Any] = {"ok": False, "code": code, "message": message}
+    if error_code:
+        body["error_code"] = error_code
+    return json.dumps(body)
+
+
+@dataclass
+class Case:
+    """A fault scripted ``attempts`` times: once per attempt the client is expected to make."""
+
+    make: Any  # () -> Fault, fresh per scripting
+    fragments: list[str]
+    attempts: int = 1
+    within: float = 1.0
+    dropped: threading.Event = field(default_factory=threading.Event)
+
+    def faults(self) -> list[Fault]:
+        return [self.make(self.dropped) for _ in range(self.attempts)]
+
+
+def gave_up(attempts: int) -> str:
+    return f"Gave up after {attempts} attempts"
+
+
+CASES = {
+    "stall": Case(
+        lambda dropped: stall(5.0, dropped),
+        ["did not answer in time", "GENVIRAL_TIMEOUT", gave_up(ATTEMPTS)],
+        ATTEMPTS,
+        within=ATTEMPTS * TIMEOUT + 0.7,
+    ),
+    "drip-fed-body": Case(
+        lambda dropped: drip(VALID, interval=0.02, dropped=dropped),  # each byte is quick, the whole is not
+        ["did not answer in time", gave_up(ATTEMPTS)],
+        ATTEMPTS,
+        within=ATTEMPTS * TIMEOUT + 0.7,
+    ),
+    "429-retry-after": Case(
+        lambda _: respond(429, envelope(429, "Too many requests", "rate_limited"), retry_after="120"),
+        ["HTTP 429", "rate_limited", "rate limiting", "wait 120 s", "try again after"],
+    ),
+    "502-html": Case(
+        lambda _: respond(502, HTML_502, "text/html"),
+        ["HTTP 502", "Try again", gave_up(ATTEMPTS)],
+        ATTEMPTS,
+    ),
+    "500-list_failed": Case(
+        lambda _: respond(500, envelope(500, "Failed to list posts", "list_failed")),
+        ["HTTP 500", "list_failed", "Failed to list posts", "Try again", gave_up(2)],
+        2,
+    ),
+    "truncated-json": Case(
+        lambda _: respond(200, VALID[: len(VALID) // 2]),
+        ["HTTP 200", "not the expected JSON envelope", "GENVIRAL_BASE_URL"],
+    ),
+    "200-ok-false": Case(
+        lambda _: respond(200, envelope(200, "Posts are unavailable")),
+        ["HTTP 500", "Posts are unavailable"],
+    ),
+    "wrong-content-type": Case(
+        lambda _: respond(200, VALID, "text/plain; charset=utf-8"),
+        ["HTTP 200", "not JSON", "text/plain"],
+    ),
+    "huge-body-declared": Case(
+        lambda _: huge(MAX_BODY_BYTES + 1),
+        ["too large", "HTTP 200", "smaller `limit`"],
+    ),
+    "huge-body-streamed": Case(
+        lambda _: huge(MAX_BODY_BYTES + 1_000_000, declare_length=False),
+        ["too large", "HTTP 200", "smaller `limit`"],
+    ),
+    "reset-mid-body": Case(
+        lambda _: reset_mid_body(VALID),
+        ["broke off", "Try again", gave_up(ATTEMPTS)],
+        ATTEMPTS,
+    ),
+}
+
+
+@pytest.fixture
+def mode() -> str:
+    """One protocol era for the tests below that do not choose one."""
+    return "auto"
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize(("tool", "args", "mode"), TOOLS_AND_ERAS, ids=["list_posts", "summary"])
+async def test_fault_ends_in_a_clean_error_and_the_next_call_works(
+    connect: Connect, api: StandInApi, name: str, tool: str, args: dict[str, Any]
+) -> None:
+    case = CASES[name]
+    case.dropped.clear()
+    async with connect(GENVIRAL_TIMEOUT=str(TIMEOUT)) as client:
+        api.script(*case.faults())
+        started = time.monotonic()
+        result = await client.call_tool(tool, args)
+        elapsed = time.monotonic() - started
+        text = error_text(result)
+        for fragment in case.fragments:
+            assert fragment in text, text
+        assert "<" not in text and ">" not in text, text
+        assert elapsed < case.within, f"{name}: {elapsed:.2f} s"
+        assert len(api.requests) == case.attempts and not api.faults
+        if name in ("stall", "drip-fed-body"):
+            assert case.dropped.wait(1.0), "an attempt that timed out is hung up on, not left running"
+        structured(await client.call_tool(tool, args))
+
+
+async def test_503_twice_then_success(connect: Connect, api: StandInApi) -> None:
+    fault = respond(503, envelope(503, "Service unavailable"))
+    async with connect() as client:
+        api.script(fault, fault)
+        started = time.monotonic()
+        body = structured(await client.call_tool("list_posts", {"limit": 3}))
+    assert time.monotonic() - started < 1.0
+    assert body["returned"] == 3
+    assert len(api.requests) == 3, "two failed attempts, then the one that worked"
+
+
+async def test_one_list_failed_is_retried_into_success(connect: Connect, api: StandInApi) -> None:
+    api.script(respond(500, envelope(500, "Failed to list posts", "list_failed")))
+    async with connect() as client:
+        structured(await client.call_tool("list_posts", {}))
+    assert len(api.requests) == 2
+
+
+@pytest.mark.parametrize("status", [400, 401, 402, 403])
+async def test_refusals_are_never_retried(connect: Connect, api: StandInApi, status: int) -> None:
+    api.script(respond(status, envelope(status, "No", "invalid_since" if status == 400 else None)))
+    async with connect() as client:
+        error_text(await client.call_tool("list_posts", {}))
+    assert len(api.requests) == 1
+
+
+async def test_retry_after_1_on_the_default_policy(connect: Connect, api: StandInApi) -> None:
+    """Production timings: a short Retry-After is waited out, and the call succeeds."""
+    api.script(respond(429, envelope(429, "Slow down", "rate_limited"), retry_after="1"))
+    async with connect(retry=RetryPolicy()) as client:
+        started = time.monotonic()
+        structured(await client.call_tool("list_posts", {}))
+        elapsed = time.monotonic() - started
+    assert 1.0 <= elapsed < 2.0
+    assert len(api.requests) == 2
+
+
+async def test_retry_after_as_an_http_date(connect: Connect, api: StandInApi) -> None:
+    later = time.time() + 600
+    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(later))
+    api.script(respond(503, envelope(503, "Maintenance"), retry_after=date))
+    async with connect() as client:
+        text = error_text(await client.call_tool("list_posts", {}))
+    expected = time.strftime("%H:%M", time.gmtime(later))
+    assert "HTTP 503" in text and f"try again after {expected}" in text, text
+    assert len(api.requests) == 1, "a wait beyond the cap is reported, not waited out"
+
+
+async def test_429_without_retry_after_backs_off_then_reports(connect: Connect, api: StandInApi) -> None:
+    api.script(*[respond(429, envelope(429, "Slow down", "rate_limited"))] * ATTEMPTS)
+    async with connect() as client:
+        text = error_text(await client.call_tool("list_posts", {}))
+    assert "Try again in a minute" in text and gave_up(ATTEMPTS) in text
+    assert len(api.requests) == ATTEMPTS
+
+
+async def test_retries_stop_inside_the_call_deadline(connect: Connect, api: StandInApi) -> None:
+    """Retry-After: 1 on every answer, a 1.5 s deadline: the second wait would overrun it, so the
+    call reports after two attempts instead of being cut off by the deadline."""
+    fault = respond(503, envelope(503, "Overloaded"), retry_after="1")
+    api.script(fault, fault)
+    patient = RetryPolicy(max_attempts=10, reserve=0.1, min_attempt=0.1)
+    async with connect(retry=patient, deadline=1.5) as client:
+        started = time.monotonic()
+        text = error_text(await client.call_tool("get_delivery_summary", {}))
+        elapsed = time.monotonic() - started
+        assert elapsed < 1.5 and gave_up(2) in text and "HTTP 503" in text
+        assert len(api.requests) == 2
+        structured(await client.call_tool("get_delivery_summary", {}))
+
+
+async def test_the_deadline_cuts_a_drip_feed_that_the_attempt_timeout_allows(
+    connect: Connect, api: StandInApi
+) -> None:
+    dropped = threading.Event()
+    api.script(drip(VALID, interval=0.02, dropped=dropped))
+    async with connect(deadline=1.0) as client:  # GENVIRAL_TIMEOUT stays at its 10 s default
+        started = time.monotonic()
+        text = error_text(await client.call_tool("list_posts", {}))
+        assert time.monotonic() - started < 1.0
+        assert "did not answer in time" in text and "time left for this call" in text, text
+        assert "GENVIRAL_TIMEOUT" not in text, "raising the attempt timeout would not help here"
+        assert dropped.wait(1.0)
+        structured(await client.call_tool("list_posts", {}))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_connection_refused_then_the_api_comes_up(
+    connect: Connect, sample: list[dict[str, Any]]
+) -> None:
+    port = _free_port()
+    async with connect(GENVIRAL_BASE_URL=f"http://127.0.0.1:{port}/api/partner/v1") as client:
+        started = time.monotonic()
+        text = error_text(await client.call_tool("list_posts", {}))
+        assert time.monotonic() - started < 1.0
+        assert (
+            "Could not reach Genviral" in text and "GENVIRAL_BASE_URL" in text and gave_up(ATTEMPTS) in text
+        )
+        with running(PostsEmulator(sample, KEYS), port=port) as revived:
+            structured(await client.call_tool("list_posts", {}))
+        assert len(revived.requests) == 1
+
+
+async def test_a_summary_whose_later_page_stalls_still_answers_inside_the_deadline(
+    connect: Connect, api: StandInApi
+) -> None:
+    """Page 1 answers, page 2 stalls on every attempt: retries share the call's one deadline."""
+    dropped = threading.Event()
+    async with connect(deadline=1.0, GENVIRAL_TIMEOUT=str(TIMEOUT)) as client:
+        api.script(respond(200, api.emulator.handle({"limit": "100"}, f"Bearer {KEY}").body))
+        api.script(*[stall(5.0, dropped) for _ in range(ATTEMPTS)])
+        started = time.monotonic()
+        text = error_text(await client.call_tool("get_delivery_summary", {"max_posts": 250}))
+        assert time.monotonic() - started < 1.0
+        assert "did not answer in time" in text and "Gave up after" in text
+        assert dropped.wait(1.0)
+        api.faults.clear()  # how many attempts fit in the deadline depends on timing
+        structured(await client.call_tool("get_delivery_summary", {"max_posts": 250}))
