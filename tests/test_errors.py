@@ -82,6 +82,11 @@ ERROR_CASES = [
         id="200-ok-false",
     ),
     pytest.param(
+        respond(200, '{"ok":false,"code":200,"message":"Nothing to see"}'),
+        ["HTTP 200", "ok: false", "Nothing to see", "Try again"],
+        id="200-ok-false-code-200",
+    ),
+    pytest.param(
         respond(200, "<html>maintenance</html>", "text/html"), ["not JSON", "HTTP 200"], id="200-html"
     ),
     pytest.param(

@@ -94,7 +94,7 @@ CASES = {
     ),
     "200-ok-false": Case(
         lambda _: respond(200, envelope(200, "Posts are unavailable")),
-        ["HTTP 500", "Posts are unavailable"],
+        ["HTTP 200", "ok: false", "Posts are unavailable", "Try again"],
     ),
     "wrong-content-type": Case(
         lambda _: respond(200, VALID, "text/plain; charset=utf-8"),

@@ -180,13 +180,21 @@ def parse_response(status: int, headers: httpx.Headers, body: bytes) -> PostsDat
             parse_retry_after(headers.get("retry-after")),
         )
     if envelope is not None and not envelope.ok:
-        # A 2xx whose envelope says it failed: trust the envelope's own code when it has one.
-        code = envelope.code if envelope.code and envelope.code >= 400 else 500
-        raise api_refusal(
-            code,
-            envelope.error_code,
-            envelope.message or "ok: false",
-            parse_retry_after(headers.get("retry-after")),
+        # A 2xx whose envelope says it failed: trust the envelope's own code when it is an error code.
+        if envelope.code and envelope.code >= 400:
+            raise api_refusal(
+                envelope.code,
+                envelope.error_code,
+                envelope.message or "ok: false",
+                parse_retry_after(headers.get("retry-after")),
+            )
+        said = f' Genviral said: "{clean_text(envelope.message, 200)}".' if envelope.message else ""
+        code = f", {clean_text(envelope.error_code, 60)}" if envelope.error_code else ""
+        raise UpstreamError(
+            f"Genviral answered HTTP {status}{code} but reported a failure (ok: false).{said} "
+            "Try again in a minute.",
+            status=status,
+            error_code=envelope.error_code,
         )
     if envelope is None:
         kind = "not JSON" if "json" not in content_type.lower() else "not the expected JSON envelope"
