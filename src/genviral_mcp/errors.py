@@ -109,8 +109,9 @@ def api_refusal(
     elif status == 401:
         text = (
             f"Genviral did not accept the API key ({label}).{said} Check GENVIRAL_API_KEY in the "
-            "`env` block of your MCP host config: it must be a current Partner API key "
-            "(gva_live_...). Generate a new key in Genviral if it was revoked."
+            "`env` block of your MCP host config (for a hosted server in pass-through mode: the key sent "
+            "as `Authorization: Bearer`): it must be a current Partner API key (gva_live_...). "
+            "Generate a new key in Genviral if it was revoked."
         )
     elif status == 402:
         text = (
