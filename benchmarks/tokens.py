@@ -79,7 +79,7 @@ def naive_trim(data: dict[str, Any]) -> dict[str, Any]:
     return trimmed
 
 
-async def measure() -> list[tuple[str, str, int]]:
+async def measure() -> list[tuple[str, str, int, int]]:
     emulator = PostsEmulator(sample_posts(NOW, 300), {KEY: "ok"})
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -88,24 +88,24 @@ async def measure() -> list[tuple[str, str, int]]:
 
     settings = Settings.from_env({"GENVIRAL_API_KEY": KEY})
     server = build_server(settings, transport=httpx.MockTransport(handler), clock=lambda: NOW)
-    count = tokenizer().encode
+    encode = tokenizer().encode
+
+    def row(name: str, detail: str, text: str) -> tuple[str, str, int, int]:
+        return (name, detail, len(encode(text).ids), len(text.encode()))
+
     raw = emulator.handle({"limit": "100"}, f"Bearer {KEY}").body.decode()
     naive = naive_trim(json.loads(raw)["data"])
     rows = [
-        ("raw API response", "-", len(count(raw).ids)),
-        (
-            "naive trim, compact",
-            "-",
-            len(count(json.dumps(naive, ensure_ascii=False, separators=(",", ":"))).ids),
-        ),
-        ("naive trim, pretty", "-", len(count(json.dumps(naive, ensure_ascii=False, indent=2)).ids)),
+        row("raw API response", "-", raw),
+        row("naive trim, compact", "-", json.dumps(naive, ensure_ascii=False, separators=(",", ":"))),
+        row("naive trim, pretty", "-", json.dumps(naive, ensure_ascii=False, indent=2)),
     ]
     async with Client(server) as client:
         for detail in ("concise", "full"):
             result = await client.call_tool("list_posts", {"limit": 100, "detail": detail})
             assert not result.is_error
             for name, view in VIEWS.items():
-                rows.append((name, detail, len(count(view(result)).ids)))
+                rows.append(row(name, detail, view(result)))
     return rows
 
 
@@ -113,11 +113,11 @@ def main() -> None:
     rows = anyio.run(measure)
     raw = rows[0][2]
     print("list_posts(limit=100) over the sample workspace (300 posts); tokens by the Claude tokenizer\n")
-    print("| view | detail | tokens | share of raw |")
-    print("|---|---|---:|---:|")
-    for name, detail, tokens in rows:
-        print(f"| {name} | {detail} | {tokens:,} | {tokens / raw:.1%} |")
-    worst = max(tokens for name, detail, tokens in rows if detail == "concise")
+    print("| view | detail | tokens | share of raw | bytes |")
+    print("|---|---|---:|---:|---:|")
+    for name, detail, tokens, size in rows:
+        print(f"| {name} | {detail} | {tokens:,} | {tokens / raw:.1%} | {size:,} |")
+    worst = max(tokens for name, detail, tokens, _ in rows if detail == "concise")
     verdict = "PASS" if worst / raw <= TARGET else "FAIL"
     print(f"\nworst concise view: {worst / raw:.1%} of raw (target ≤ {TARGET:.0%}): {verdict}")
 
