@@ -49,8 +49,11 @@ def configure_logging(level: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     configure_logging(args.log_level)
-    from genviral_mcp.config import Settings  # imported late: --help/--version stay instant
-    from genviral_mcp.server import build_server
+    from genviral_mcp.startup import exit_now, importing_quickly
+
+    with importing_quickly():  # imported late: --help/--version stay instant
+        from genviral_mcp.config import Settings
+        from genviral_mcp.server import build_server
 
     settings = Settings.from_env(os.environ, base_url=args.base_url, timeout=args.timeout)
     if settings.problem or settings.api_key is None:
@@ -58,3 +61,4 @@ def main(argv: Sequence[str] | None = None) -> None:
             "Starting without a usable configuration; tool calls will say what to fix."
         )
     build_server(settings).run("stdio")
+    exit_now(0)  # after a clean shutdown only: skips ~200 ms of interpreter teardown
