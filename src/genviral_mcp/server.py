@@ -23,8 +23,9 @@ from mcp.types import CallToolResult, ContentBlock, InputRequiredResult, TextCon
 from pydantic import Field, ValidationError
 
 from genviral_mcp import __version__
-from genviral_mcp.client import PostsClient, build_http_client
+from genviral_mcp.client import PostsClient
 from genviral_mcp.config import Settings
+from genviral_mcp.connection import Connection
 from genviral_mcp.errors import GenviralError
 from genviral_mcp.pages import fetch_page, walk_window
 from genviral_mcp.query import FilterStatus, PostsQuery
@@ -77,7 +78,11 @@ UntilArg = Annotated[
 @dataclass(frozen=True)
 class AppState:
     settings: Settings
-    posts: PostsClient
+    connection: Connection
+
+    @property
+    def posts(self) -> PostsClient:
+        return self.connection.posts
 
 
 def success(output: ToolOutput) -> CallToolResult:
@@ -148,8 +153,8 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        async with build_http_client(settings, transport) as http:
-            yield AppState(settings=settings, posts=PostsClient(http, settings))
+        async with Connection(settings, transport) as connection:  # the HTTP client opens on first use
+            yield AppState(settings=settings, connection=connection)
 
     server = GenviralServer(
         "genviral",
