@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
 import httpx2 as httpx
@@ -23,13 +23,14 @@ from mcp.types import CallToolResult, ContentBlock, InputRequiredResult, TextCon
 from pydantic import Field, ValidationError
 
 from genviral_mcp import __version__
-from genviral_mcp.client import PostsClient
 from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
 from genviral_mcp.errors import GenviralError
-from genviral_mcp.pages import fetch_page, walk_window
 from genviral_mcp.query import FilterStatus, PostsQuery
-from genviral_mcp.results import ToolOutput, delivery_summary_output, list_posts_output
+
+if TYPE_CHECKING:  # the call path (pages, results, client, models) loads on the first call
+    from genviral_mcp.client import PostsClient
+    from genviral_mcp.results import ToolOutput
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +183,9 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
+            from genviral_mcp.pages import fetch_page
+            from genviral_mcp.results import list_posts_output
+
             key = state.settings.require_ready()
             query = PostsQuery.from_arguments(status, limit, since, until)
             page = await fetch_page(state.posts, query, key)
@@ -206,6 +210,9 @@ def build_server(
             await ctx.report_progress(done, total, f"examined {done} of up to {total} posts")
 
         async def body() -> ToolOutput:
+            from genviral_mcp.pages import walk_window
+            from genviral_mcp.results import delivery_summary_output
+
             key = state.settings.require_ready()
             query = PostsQuery.from_arguments(None, bound, since, until)
             window = await walk_window(
