@@ -358,12 +358,20 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def compare(metric: str, ours: Stat, ref: Stat, limit: float | None, fmt: Callable[[Stat], str]) -> Row:
-    """A row whose target (if any) is a ratio of medians."""
+def compare(
+    metric: str,
+    ours: Stat,
+    ref: Stat,
+    limit: float | None,
+    fmt: Callable[[Stat], str],
+    paired: float | None = None,
+) -> Row:
+    """A row whose target (if any) is the ratio of the medians; ``paired`` is shown beside it."""
     ratio = ours.median / ref.median
+    shown = f"{ratio:.2f}×" + (f" (paired {paired:.2f}×)" if paired is not None else "")
     if limit is None:
-        return Row(metric, fmt(ours), fmt(ref), f"{ratio:.2f}×")
-    return Row(metric, fmt(ours), fmt(ref), f"{ratio:.2f}×", f"≤ {limit:.2f}×", ratio <= limit)
+        return Row(metric, fmt(ours), fmt(ref), shown)
+    return Row(metric, fmt(ours), fmt(ref), shown, f"≤ {limit:.2f}×", ratio <= limit)
 
 
 def within(metric: str, ours: Stat, limit: float, ref: Stat | None = None) -> Row:
@@ -383,13 +391,24 @@ def build_rows(
     def both(field: str) -> tuple[Stat, Stat]:
         return stat("ours", field), stat("baseline", field)
 
+    def paired(field: str) -> float:
+        """Median of the per-pair ratios: each run against the baseline run right next to it."""
+        pairs = zip(starts["ours"], starts["baseline"], strict=True)
+        return statistics.median(float(getattr(ours, field) / getattr(base, field)) for ours, base in pairs)
+
     call_ours, call_floor, echo = Stat.of(calls.ours), Stat.of(calls.floor), Stat.of(calls.echo)
     idle_rss = stat("baseline", "rss_kb").median
     (default_name, default_burst), (full_name, full_burst) = bursts.items()
     return [
-        compare("cold start → `initialize` answered", *both("initialize"), 0.9, spread_ms),
-        compare("cold start → `tools/list` answered", *both("tools_list"), 0.9, spread_ms),
-        compare("CPU time (user + sys) until `tools/list` answered", *both("cpu"), None, spread_ms),
+        compare(
+            "cold start → `initialize` answered", *both("initialize"), 0.9, spread_ms, paired("initialize")
+        ),
+        compare(
+            "cold start → `tools/list` answered", *both("tools_list"), 0.9, spread_ms, paired("tools_list")
+        ),
+        compare(
+            "CPU time (user + sys) until `tools/list` answered", *both("cpu"), None, spread_ms, paired("cpu")
+        ),
         within("exit: stdin closed → process gone", *both("exit")[:1], 0.050, both("exit")[1]),
         within("exit after the per-call session (HTTP connection open)", Stat.of([calls.exit]), 0.050),
         compare("peak RSS after start + `tools/list`", *both("rss_kb"), 1.1, spread_mb),
@@ -432,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--starts", type=int, default=20, help="cold starts of each server (default 20)")
+    parser.add_argument("--starts", type=int, default=30, help="cold starts of each server (default 30)")
     parser.add_argument("--calls", type=int, default=200, help="timed calls of each kind (default 200)")
     parser.add_argument("--bursts", type=int, default=5, help="rounds of 50 concurrent calls (default 5)")
     parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
