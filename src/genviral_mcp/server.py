@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
 import httpx2 as httpx
@@ -23,15 +23,16 @@ from mcp.types import CallToolResult, ContentBlock, InputRequiredResult, TextCon
 from pydantic import BeforeValidator, Field, ValidationError
 
 from genviral_mcp import __version__
-from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import Settings
-from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
+from genviral_mcp.connection import Connection
 from genviral_mcp.errors import GenviralError
 from genviral_mcp.keys import KeySource, held_key
-from genviral_mcp.pages import fetch_page, walk_window
 from genviral_mcp.query import FilterStatus, PostsQuery
-from genviral_mcp.results import ToolOutput, delivery_summary_output, list_posts_output
 from genviral_mcp.retry import RetryPolicy
+
+if TYPE_CHECKING:  # the call path (pages, results, client, models) loads on the first call
+    from genviral_mcp.client import PostsClient
+    from genviral_mcp.results import ToolOutput
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,11 @@ UntilArg = Annotated[
 @dataclass(frozen=True)
 class AppState:
     settings: Settings
-    posts: PostsClient
+    connection: Connection
+
+    @property
+    def posts(self) -> PostsClient:
+        return self.connection.posts
 
 
 def success(output: ToolOutput, sample_notice: str | None = None) -> CallToolResult:
@@ -161,6 +166,13 @@ class GenviralServer(MCPServer[AppState]):
             raise
 
 
+def demo_texts() -> tuple[str, str]:
+    """The demo's sample-data notice and instructions (imported only in demo mode: it loads the sample)."""
+    from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
+
+    return SAMPLE_NOTICE, DEMO_INSTRUCTIONS
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -180,18 +192,18 @@ def build_server(
     ``demo`` marks every successful result as sample data and says so in the instructions.
     ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's.
     """
-    sample_notice = SAMPLE_NOTICE if demo else None
+    sample_notice, demo_instructions = demo_texts() if demo else (None, "")
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        async with build_http_client(settings, transport) as http:  # closed on shutdown
-            yield AppState(settings=settings, posts=PostsClient(http, settings, retry))
+        async with Connection(settings, transport, retry) as connection:  # the HTTP client opens on first use
+            yield AppState(settings=settings, connection=connection)
 
     server = GenviralServer(
         "genviral",
         title="Genviral posts",
         version=__version__,
-        instructions=INSTRUCTIONS + (DEMO_INSTRUCTIONS if demo else ""),
+        instructions=INSTRUCTIONS + demo_instructions,
         lifespan=lifespan,
         log_level="WARNING",
     )
@@ -211,6 +223,9 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
+            from genviral_mcp.pages import fetch_page
+            from genviral_mcp.results import list_posts_output
+
             key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(status, limit, since, until)
             page = await fetch_page(state.posts, query, key)
@@ -235,6 +250,9 @@ def build_server(
             await ctx.report_progress(done, total, f"examined {done} of up to {total} posts")
 
         async def body() -> ToolOutput:
+            from genviral_mcp.pages import walk_window
+            from genviral_mcp.results import delivery_summary_output
+
             key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(None, bound, since, until)
             window = await walk_window(
