@@ -41,3 +41,13 @@ def test_page_that_is_one_instant_steps_past_it() -> None:
     posts = _posts("07.000", "07.000", "07.000")
     page, until = split_page(posts, 3)
     assert page == posts and until == created(posts[0]) - timedelta(milliseconds=1)
+
+
+def test_minute_reads_the_api_form_and_anything_else_iso() -> None:
+    from genviral_mcp.timestamps import minute
+
+    assert minute("2025-01-20T12:05:11.205Z") == "2025-01-20 12:05"
+    assert minute("2025-01-20T12:05Z") == "2025-01-20 12:05"
+    assert minute("2025-01-20T14:05:11+02:00") == "2025-01-20 12:05"
+    assert minute("2025-01-20T23:59:59.999-01:00") == "2025-01-21 00:59"
+    assert minute("not a time") == "not a time" and minute(None) is None and minute("") is None

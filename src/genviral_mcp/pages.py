@@ -54,10 +54,13 @@ def split_page(posts: list[Post], limit: int) -> tuple[list[Post], datetime | No
         return page, None
     if extra and created(extra[0]) != oldest:
         return page, oldest - _TICK
-    kept = [post for post in page if created(post) != oldest]
-    if not kept:  # the whole page shares one instant: step past it rather than loop forever
+    # Newest first, so the posts at the oldest instant are the page's tail.
+    cut = len(page) - 1
+    while cut > 0 and created(page[cut - 1]) == oldest:
+        cut -= 1
+    if cut == 0:  # the whole page shares one instant: step past it rather than loop forever
         return page, oldest - _TICK
-    return kept, oldest
+    return page[:cut], oldest
 
 
 async def fetch_page(client: PostsClient, query: PostsQuery, key: ApiKey) -> Page:
