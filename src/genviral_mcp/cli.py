@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from genviral_mcp import __version__
@@ -72,11 +70,27 @@ wrong. The key is never printed."""
 
 
 def _version_text() -> str:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         sdk = f"mcp {version('mcp')}, "
     except PackageNotFoundError:  # pragma: no cover - mcp is a dependency
         sdk = ""
     return f"genviral-mcp {__version__} ({sdk}Python {platform.python_version()})"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, with the version looked up only when asked (metadata lookups cost ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        sys.stdout.write(_version_text() + "\n")  # where argparse's own version action writes
+        parser.exit()
 
 
 def _add_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -119,7 +133,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=_version_text())
+    parser.add_argument("--version", action=_VersionAction)
     _add_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     check = commands.add_parser(
@@ -194,19 +208,19 @@ def serve(settings: Settings, *, demo: bool) -> None:
     """Serve MCP over stdio until the host closes stdin, then exit without interpreter teardown."""
     from genviral_mcp.startup import exit_now, importing_quickly
 
-    with importing_quickly():
+    log = logging.getLogger("genviral_mcp")
+    with importing_quickly():  # the SDK's imports and our tool registration: allocation-heavy
         from genviral_mcp.server import build_server, utc_now
 
-    log = logging.getLogger("genviral_mcp")
-    if demo:
-        from genviral_mcp.demo import demo_settings, demo_transport
+        if demo:
+            from genviral_mcp.demo import demo_settings, demo_transport
 
-        log.info("Demo mode: serving the built-in sample workspace; GENVIRAL_API_KEY is not used.")
-        server = build_server(demo_settings(), transport=demo_transport(utc_now()), demo=True)
-    else:
-        if settings.problem or settings.api_key is None:
-            log.warning("Starting without a usable configuration; tool calls will say what to fix.")
-        server = build_server(settings)
+            log.info("Demo mode: serving the built-in sample workspace; GENVIRAL_API_KEY is not used.")
+            server = build_server(demo_settings(), transport=demo_transport(utc_now()), demo=True)
+        else:
+            if settings.problem or settings.api_key is None:
+                log.warning("Starting without a usable configuration; tool calls will say what to fix.")
+            server = build_server(settings)
     server.run("stdio")
     exit_now(0)  # after a clean shutdown only: skips ~200 ms of interpreter teardown
 

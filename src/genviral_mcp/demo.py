@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import urlsplit
-
-import httpx2 as httpx
+from typing import TYPE_CHECKING
 
 from genviral_mcp.config import Settings
-from genviral_mcp.emulator import PLAN_OK, PostsEmulator
-from genviral_mcp.sample_data import sample_posts
+
+if TYPE_CHECKING:  # loaded by demo_transport only: the CLI reads demo_requested at every start
+    import httpx2 as httpx
 
 #: Not a secret: it only opens the built-in sample workspace, in this process.
 DEMO_KEY = "gva_demo_sample.workspace"
@@ -47,6 +46,13 @@ def demo_settings() -> Settings:
 
 def demo_transport(now: datetime, count: int = DEMO_POST_COUNT) -> httpx.MockTransport:
     """An in-process Posts API over ``count`` sample posts whose times are relative to ``now``."""
+    from urllib.parse import urlsplit
+
+    import httpx2 as httpx
+
+    from genviral_mcp.emulator import PLAN_OK, PostsEmulator
+    from genviral_mcp.sample_data import sample_posts
+
     emulator = PostsEmulator(sample_posts(now, count), {DEMO_KEY: PLAN_OK})
     posts_path = urlsplit(DEMO_BASE_URL).path + "/posts"
 
