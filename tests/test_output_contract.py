@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mcp.types import CallToolResult
 
 from genviral_mcp.errors import clean_text
@@ -189,3 +191,15 @@ def test_text_rendering_matches_json_dumps(document: dict[str, Any]) -> None:
     from genviral_mcp.results import ToolOutput
 
     assert ToolOutput(document).text() == json.dumps(document, indent=2, ensure_ascii=False)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300), st.integers(min_value=5, max_value=250))
+def test_clean_text_fast_path_agrees_with_the_full_cleaning(text: str, limit: int) -> None:
+    from genviral_mcp import errors
+
+    slow = errors._SPACE.sub(
+        " ", errors._CONTROL.sub(" ", errors._TAG.sub(" ", errors._ANSI.sub("", text)))
+    ).strip()
+    expected = slow if len(slow) <= limit else slow[: limit - 1].rstrip() + "…"
+    assert errors.clean_text(text, limit) == expected

@@ -17,7 +17,10 @@ _TAG = re.compile(r"</?[A-Za-z!][^<>]{0,200}>")
 
 def clean_text(text: str, limit: int) -> str:
     """Strip markup and control characters, collapse whitespace and cut at ``limit`` characters."""
-    flat = _SPACE.sub(" ", _CONTROL.sub(" ", _TAG.sub(" ", _ANSI.sub("", text)))).strip()
+    if text.isprintable() and "<" not in text and "  " not in text:
+        flat = text.strip()  # already clean: no control, bidi or line-break characters, no markup
+    else:
+        flat = _SPACE.sub(" ", _CONTROL.sub(" ", _TAG.sub(" ", _ANSI.sub("", text)))).strip()
     if len(flat) <= limit:
         return flat
     return flat[: limit - 1].rstrip() + "…"

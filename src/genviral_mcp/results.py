@@ -127,23 +127,27 @@ def grouped_deliveries(deliveries: list[Delivery], alias: AccountAliases) -> dic
 
 
 def concise_post(post: Post, alias: AccountAliases) -> JsonObject:
-    earlier = {
-        alias(delivery.account_id): clean_text(delivery.error_message, ERROR_CHARS)
-        for delivery in post.deliveries
-        if delivery.status == "posted" and delivery.error_message
-    }
-    return _compact(
-        {
-            "id": post.id,
-            "status": post.status or "unknown",
-            "created": minute(post.created_at),
-            "scheduled": minute(post.scheduled_at),
-            "media": post.media.type if post.media else None,
-            "caption": shorten_caption(post.caption, CAPTION_CHARS) if post.caption else None,
-            "deliveries": grouped_deliveries(post.deliveries, alias),
-            "earlier_errors": earlier,
+    """One post in the concise view; built key by key, since it runs for every post of a page."""
+    shaped: JsonObject = {"id": post.id, "status": post.status or "unknown"}
+    for key, stamp in (("created", post.created_at), ("scheduled", post.scheduled_at)):
+        if stamp:
+            shaped[key] = minute(stamp)
+    if post.media and post.media.type:
+        shaped["media"] = post.media.type
+    caption = shorten_caption(post.caption, CAPTION_CHARS) if post.caption else ""
+    if caption:
+        shaped["caption"] = caption
+    deliveries = post.deliveries
+    if deliveries:
+        shaped["deliveries"] = grouped_deliveries(deliveries, alias)
+        earlier = {
+            alias(delivery.account_id): clean_text(delivery.error_message, ERROR_CHARS)
+            for delivery in deliveries
+            if delivery.status == "posted" and delivery.error_message
         }
-    )
+        if earlier:
+            shaped["earlier_errors"] = earlier
+    return shaped
 
 
 def full_delivery(delivery: Delivery, alias: AccountAliases) -> JsonObject:
