@@ -7,7 +7,7 @@ Run from the repository root::
 Each stage of one call is timed on its own, in-process, with its input computed once beforehand
 (median of ``--rounds``): the HTTP fetch from the stand-in API (``tests/standin.py``), our parse
 and shaping, and what the SDK does with the result before it reaches the wire. Then a few
-the alternatives the call path replaced are timed on the same data, as evidence for those changes.
+alternatives the call path replaced are timed on the same data, as evidence for those changes.
 Hot loops run faster than a real call (warm caches, no other work in between), so read the
 figures as shares. ``--cprofile`` also profiles a spawned stdio server over 100 calls.
 """
