@@ -25,6 +25,7 @@ from pydantic import BeforeValidator, Field, ValidationError
 from genviral_mcp import __version__
 from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
+from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
 from genviral_mcp.errors import GenviralError
 from genviral_mcp.keys import KeySource, held_key
 from genviral_mcp.query import FilterStatus, PostsQuery
@@ -166,13 +167,6 @@ class GenviralServer(MCPServer[AppState]):
             raise
 
 
-def demo_texts() -> tuple[str, str]:
-    """The demo's sample-data notice and instructions (imported only in demo mode: it loads the sample)."""
-    from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
-
-    return SAMPLE_NOTICE, DEMO_INSTRUCTIONS
-
-
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -192,7 +186,7 @@ def build_server(
     ``demo`` marks every successful result as sample data and says so in the instructions.
     ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's.
     """
-    sample_notice, demo_instructions = demo_texts() if demo else (None, "")
+    sample_notice = SAMPLE_NOTICE if demo else None
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
@@ -203,7 +197,7 @@ def build_server(
         "genviral",
         title="Genviral posts",
         version=__version__,
-        instructions=INSTRUCTIONS + demo_instructions,
+        instructions=INSTRUCTIONS + (DEMO_INSTRUCTIONS if demo else ""),
         lifespan=lifespan,
         log_level="WARNING",
     )
