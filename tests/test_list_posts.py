@@ -183,9 +183,9 @@ async def test_unknown_statuses_and_fields_pass_through(connect: Connect, api: S
     assert post["status"] == "quarantined" and post["media"] == "carousel"
     assert post["deliveries"] == {"void": {"a1": ""}, "deleted": {"a2": "https://www.tiktok.com/@x/video/1"}}
     full_post = full["posts"][0]
-    assert full_post["brand_new_field"] == {"x": 1}
+    assert full_post["extra"] == {"brand_new_field": {"x": 1}}, "unknown fields live under their own key"
     assert full_post["media"]["frames"] == 3
-    assert full_post["deliveries"][0]["shadow"] is True
+    assert full_post["deliveries"][0]["extra"] == {"shadow": True}
 
 
 async def test_full_detail_adds_caption_media_settings_and_timestamps(

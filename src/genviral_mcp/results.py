@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from pydantic_core import PydanticSerializationError, to_json
 
-from genviral_mcp.errors import clean_text
+from genviral_mcp.errors import IDENTIFIER_CHARS, clean_text, plain_text, untrusted
 from genviral_mcp.models import Delivery, Post, ScopeSummary
 from genviral_mcp.pages import Page, Window
 from genviral_mcp.query import PostsQuery
@@ -49,6 +49,11 @@ ERROR_CHARS = 200
 FULL_ERROR_CHARS = 500
 ATTENTION_CAP = 15
 UPCOMING_CAP = 10
+#: Text from Genviral that is not an error message (URLs, timestamps, settings) is cut here.
+VALUE_CHARS = 2000
+#: Unknown fields in the full view: how deep and how many entries are passed on.
+EXTRA_DEPTH = 4
+EXTRA_ITEMS = 50
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def now_label(now: datetime) -> str:
 
 def shorten_caption(caption: str, limit: int) -> str:
     """Cut at a word boundary and say how long the whole caption is."""
-    flat = " ".join(caption.split())
+    flat = " ".join(plain_text(caption).split())
     if len(flat) <= limit:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0] if " " in flat[:limit] else flat[:limit]
@@ -100,27 +105,61 @@ class AccountAliases:
         return alias
 
     def legend(self) -> dict[str, str]:
-        return {alias: account_id for account_id, alias in self._by_id.items()}
+        return {alias: _ident(account_id) for account_id, alias in self._by_id.items()}
+
+
+def _ident(value: str | None, default: str = "unknown") -> str:
+    """An id, status or code from Genviral: cleaned and capped (hostile values have been 2,000 chars)."""
+    return untrusted(value, IDENTIFIER_CHARS) or default
+
+
+def _text(value: str | None, limit: int = VALUE_CHARS) -> str | None:
+    return untrusted(value, limit)
+
+
+def untrusted_value(value: Any, depth: int = 0) -> Any:
+    """Any JSON value from Genviral, cleaned: strings via :func:`clean_text`, keys as identifiers,
+    nesting and list lengths bounded. Numbers, booleans and null pass as they are."""
+    if isinstance(value, str):
+        return clean_text(value, FULL_ERROR_CHARS)
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value
+    if depth >= EXTRA_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        items = list(value.items())[:EXTRA_ITEMS]
+        return {_ident(str(key), "?"): untrusted_value(item, depth + 1) for key, item in items}
+    if isinstance(value, (list, tuple)):
+        return [untrusted_value(item, depth + 1) for item in value[:EXTRA_ITEMS]]
+    return clean_text(str(value), IDENTIFIER_CHARS)
+
+
+def _extra(model: Any) -> JsonObject | None:
+    """Fields Genviral sent that this server does not know, under their own key: they can never
+    replace a computed one (a post-level ``deliveries``, a delivery-level ``account``)."""
+    extra = model.model_extra
+    return untrusted_value(extra) if extra else None
 
 
 def scope_counters(scope: ScopeSummary) -> JsonObject:
-    """The API's scope counters, exactly as given (never recomputed)."""
-    return scope.model_dump(exclude_none=True)
+    """The API's scope counters, exactly as given (never recomputed); names and unknown fields cleaned."""
+    counters: JsonObject = untrusted_value(scope.model_dump(exclude_none=True))
+    return counters
 
 
 def _delivery_value(delivery: Delivery) -> str:
     if delivery.status == "posted":
-        return delivery.published_url or ""
+        return _text(delivery.published_url) or ""
     if delivery.error_message:
         return clean_text(delivery.error_message, ERROR_CHARS)
-    return delivery.published_url or ""
+    return _text(delivery.published_url) or ""
 
 
 def grouped_deliveries(deliveries: list[Delivery], alias: AccountAliases) -> dict[str, dict[str, str]]:
     """``{status: {alias: url | error | ""}}``: one line per delivery when pretty-printed."""
     grouped: dict[str, dict[str, str]] = {}
     for delivery in deliveries:
-        grouped.setdefault(delivery.status or "unknown", {})[alias(delivery.account_id)] = _delivery_value(
+        grouped.setdefault(_ident(delivery.status), {})[alias(delivery.account_id)] = _delivery_value(
             delivery
         )
     return grouped
@@ -128,12 +167,12 @@ def grouped_deliveries(deliveries: list[Delivery], alias: AccountAliases) -> dic
 
 def concise_post(post: Post, alias: AccountAliases) -> JsonObject:
     """One post in the concise view; built key by key, since it runs for every post of a page."""
-    shaped: JsonObject = {"id": post.id, "status": post.status or "unknown"}
+    shaped: JsonObject = {"id": _ident(post.id), "status": _ident(post.status)}
     for key, stamp in (("created", post.created_at), ("scheduled", post.scheduled_at)):
         if stamp:
             shaped[key] = minute(stamp)
     if post.media and post.media.type:
-        shaped["media"] = post.media.type
+        shaped["media"] = _ident(post.media.type)
     caption = shorten_caption(post.caption, CAPTION_CHARS) if post.caption else ""
     if caption:
         shaped["caption"] = caption
@@ -156,12 +195,12 @@ def full_delivery(delivery: Delivery, alias: AccountAliases) -> JsonObject:
     return _compact(
         {
             "account": alias(delivery.account_id),
-            "status": delivery.status or "unknown",
-            "published_at": delivery.published_at,
-            "published_url": delivery.published_url,
+            "status": _ident(delivery.status),
+            "published_at": _text(delivery.published_at, 40),
+            "published_url": _text(delivery.published_url),
             error_key: error,
-            "last_attempted_at": delivery.last_attempted_at,
-            **(delivery.model_extra or {}),
+            "last_attempted_at": _text(delivery.last_attempted_at, 40),
+            "extra": _extra(delivery),
         }
     )
 
@@ -169,17 +208,17 @@ def full_delivery(delivery: Delivery, alias: AccountAliases) -> JsonObject:
 def full_post(post: Post, alias: AccountAliases) -> JsonObject:
     return _compact(
         {
-            "id": post.id,
-            "status": post.status or "unknown",
-            "created_at": post.created_at,
-            "scheduled_at": post.scheduled_at,
-            "caption": post.caption,
-            "media": post.media.model_dump(exclude_none=True) if post.media else None,
-            "music_url": post.music_url,
-            "tiktok": post.tiktok,
-            "pinterest": post.pinterest,
+            "id": _ident(post.id),
+            "status": _ident(post.status),
+            "created_at": _text(post.created_at, 40),
+            "scheduled_at": _text(post.scheduled_at, 40),
+            "caption": " ".join(plain_text(post.caption).split()) if post.caption else None,
+            "media": untrusted_value(post.media.model_dump(exclude_none=True)) if post.media else None,
+            "music_url": _text(post.music_url),
+            "tiktok": untrusted_value(post.tiktok),
+            "pinterest": untrusted_value(post.pinterest),
             "deliveries": [full_delivery(delivery, alias) for delivery in post.deliveries],
-            **(post.model_extra or {}),
+            "extra": _extra(post),
         }
     )
 
@@ -214,8 +253,8 @@ def _attention_item(item: Attention, alias: AccountAliases) -> JsonObject:
     post = item.post
     return _compact(
         {
-            "post": post.id,
-            "status": post.status or "unknown",
+            "post": _ident(post.id),
+            "status": _ident(post.status),
             "scheduled": minute(post.scheduled_at),
             "overdue_minutes": item.overdue_minutes,
             "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS) if post.caption else None,
@@ -227,9 +266,9 @@ def _attention_item(item: Attention, alias: AccountAliases) -> JsonObject:
 def _upcoming_item(post: Post, alias: AccountAliases) -> JsonObject:
     return _compact(
         {
-            "post": post.id,
+            "post": _ident(post.id),
             "scheduled": minute(post.scheduled_at),
-            "status": post.status,
+            "status": untrusted(post.status, IDENTIFIER_CHARS),
             "accounts": [alias(delivery.account_id) for delivery in post.deliveries],
             "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS) if post.caption else None,
         }
@@ -254,6 +293,15 @@ def _window_label(query: PostsQuery, window: Window, max_posts: int) -> JsonObje
     )
 
 
+def _counts(pairs: list[tuple[str, int]]) -> dict[str, int]:
+    """Status counts keyed by cleaned status names (two dirty names that clean alike are added up)."""
+    counts: dict[str, int] = {}
+    for name, count in pairs:
+        key = _ident(name)
+        counts[key] = counts.get(key, 0) + count
+    return counts
+
+
 def delivery_summary_output(window: Window, query: PostsQuery, max_posts: int, now: datetime) -> ToolOutput:
     """``get_delivery_summary``: scope counters plus what the examined window says."""
     found = report(window.posts, now)
@@ -265,8 +313,8 @@ def delivery_summary_output(window: Window, query: PostsQuery, max_posts: int, n
             "now": now_label(now),
             "scope": scope_counters(window.scope),
             "window": _window_label(query, window, max_posts),
-            "posts_by_status": dict(found.posts_by_status.most_common()),
-            "deliveries_by_status": dict(found.deliveries_by_status.most_common()),
+            "posts_by_status": _counts(found.posts_by_status.most_common()),
+            "deliveries_by_status": _counts(found.deliveries_by_status.most_common()),
             "needs_attention_deliveries": found.attention_deliveries,
             "needs_attention": attention,
             "needs_attention_posts_left_out": max(0, len(found.attention) - ATTENTION_CAP) or None,
