@@ -152,3 +152,76 @@ def test_check_output_is_clean_of_terminal_escapes(api: StandInApi, caplog: pyte
         assert run_check(settings, out=out) == 1
     assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
     assert "evil line" in out.getvalue()
+
+
+def escaped(text: str) -> str:
+    """``text`` spelled entirely as JSON ``\\uXXXX`` escapes."""
+    return "".join(f"\\u{ord(char):04x}" for char in text)
+
+
+# Item 4: the key echoed back as JSON escapes is redacted after decoding, on both paths.
+async def test_a_key_echoed_as_json_escapes_is_redacted_in_errors_and_logs(
+    connect: Connect, api: StandInApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = '{"ok": false, "code": 401, "message": "Key ' + "x" * 150 + " " + escaped(KEY) + ' not found"}'
+    api.script(respond(401, body))
+    async with connect() as client:
+        text = error_text(await client.call_tool("list_posts", {}))
+    assert "HTTP 401" in text
+    secret = KEY.rpartition(".")[2]
+    for record in caplog.records:
+        assert secret[:8] not in record.getMessage() and "c4n4ry" not in record.getMessage()
+    assert "c4n4ry" not in text and secret[:8] not in text
+
+
+async def test_a_key_echoed_as_json_escapes_inside_a_caption_is_redacted(
+    connect: Connect, api: StandInApi
+) -> None:
+    page = {"ok": True, "code": 200, "data": {"posts": [post(caption="CAPTION")]}}
+    body = json.dumps(page).replace("CAPTION", "look: " + escaped(KEY[:30]) + KEY[30:])
+    assert KEY.rpartition(".")[2] not in body, "only the decoded text holds the key's secret part"
+    api.script(respond(200, body), respond(200, body))
+    async with connect() as client:
+        for detail in ("concise", "full"):
+            dumped = json.dumps(structured(await client.call_tool("list_posts", {"detail": detail})))
+            assert "SECRET" not in dumped and "canary" not in dumped
+            assert "look: [redacted]" in dumped
+
+
+# Item 5: one lone surrogate (half an emoji) does not reject the page.
+async def test_a_lone_surrogate_becomes_a_replacement_character(connect: Connect, api: StandInApi) -> None:
+    page = {"ok": True, "code": 200, "data": {"posts": [post(caption="CUT"), post(id="p-2")]}}
+    body = json.dumps(page).replace("CUT", "Holiday drops \\ud83d")
+    api.script(respond(200, body))
+    async with connect() as client:
+        result = structured(await client.call_tool("list_posts", {"detail": "full"}))
+    assert [p["id"] for p in result["posts"]] == ["p-1", "p-2"]
+    assert result["posts"][0]["caption"] == "Holiday drops \ufffd"
+
+
+# Item 8 (first bullet): a page holding far more posts than asked for is cut, logged and reported.
+async def test_a_790k_post_page_is_cut_to_what_was_asked_for(
+    connect: Connect, api: StandInApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    posts = ",".join([f'{{"id":"{i}"}}' for i in range(10)] + ['{"id":""}'] * 789_990)  # 7.9 MB
+    body = '{"ok":true,"code":200,"message":"ok","data":{"summary":{},"posts":[' + posts + "]}}"
+    assert len(body) < 8 * 1024 * 1024
+    api.script(respond(200, body))
+    async with connect() as client:
+        started = time.monotonic()
+        result = structured(await client.call_tool("list_posts", {"limit": 5}))
+        elapsed = time.monotonic() - started
+    assert [p["id"] for p in result["posts"]] == ["0", "1", "2", "3", "4"]
+    assert "789994 more posts than were asked for" in result["upstream_problem"]
+    assert any(r.levelno == logging.WARNING and "790000 posts" in r.getMessage() for r in caplog.records)
+    assert elapsed < 2.0, f"{elapsed:.2f} s: the 790k posts must not all become models"
+
+
+# Item 11: a 3xx is an error naming the redirect target's host, even with a valid envelope.
+async def test_a_redirect_is_an_error_naming_its_target(connect: Connect, api: StandInApi) -> None:
+    valid = json.dumps({"ok": True, "code": 200, "data": {"posts": []}})
+    api.script(respond(302, valid, location="https://evil.example/steal?x=1"))
+    async with connect() as client:
+        text = error_text(await client.call_tool("list_posts", {}))
+    assert "HTTP 302" in text and "redirect to evil.example" in text and "GENVIRAL_BASE_URL" in text
+    assert len(api.requests) == 1, "not followed, not retried"

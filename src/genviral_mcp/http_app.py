@@ -43,6 +43,9 @@ DEFAULT_PORT = 8000
 MAX_REQUEST_BODY_BYTES = 64 * 1024
 #: Longer than the usual load-balancer idle timeout (60 s), so the LB never reuses a closed socket.
 KEEP_ALIVE_SECONDS = 75
+#: Pass-through mode: one caller's key may hold at most this many of the 20 upstream connections
+#: (``client.MAX_CONNECTIONS``), so one busy tenant cannot starve the rest.
+PER_KEY_CONNECTIONS = 5
 #: On SIGTERM, in-flight tool calls (each bounded by the tool deadline) get time to finish.
 GRACEFUL_SHUTDOWN_SECONDS = int(TOOL_DEADLINE_SECONDS) + 5
 _WILDCARD_BINDS = ("0.0.0.0", "::", "")  # noqa: S104 - recognising the wildcard, not binding to it
@@ -208,8 +211,12 @@ def build_app(settings: Settings, options: HttpOptions) -> Starlette:
     all requests share one upstream HTTP client, with the stdio path's timeouts, retries and deadline."""
     for warning in check_startup(settings, options):
         logger.warning("%s", warning)
-    key_source = caller_key if settings.api_key is None else held_key
-    server = build_server(settings, key_source=key_source)
+    passing_through = settings.api_key is None
+    server = build_server(
+        settings,
+        key_source=caller_key if passing_through else held_key,
+        per_key_connections=PER_KEY_CONNECTIONS if passing_through else None,
+    )
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         json_response=True,

@@ -238,6 +238,11 @@ def list_posts_output(page: Page, query: PostsQuery, detail: Detail, now: dateti
     }
     if not structured["accounts"]:
         del structured["accounts"]
+    if page.overflow:
+        structured["upstream_problem"] = (
+            f"Genviral sent {page.overflow} more posts than were asked for; they were dropped unread. "
+            "The page and next_page are still exact."
+        )
     notes: tuple[str, ...] = ()
     if page.next_until is not None:
         next_args = {**query.describe(), "until": exact(page.next_until)}
