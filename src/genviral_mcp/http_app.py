@@ -50,6 +50,9 @@ PER_KEY_CONNECTIONS = 5
 GRACEFUL_SHUTDOWN_SECONDS = int(TOOL_DEADLINE_SECONDS) + 5
 _WILDCARD_BINDS = ("0.0.0.0", "::", "")  # noqa: S104 - recognising the wildcard, not binding to it
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+#: Off loopback, GENVIRAL_MCP_TOKEN must be at least this long (``secrets.token_urlsafe(32)`` gives 43).
+MIN_TOKEN_CHARS = 32
+MAKE_TOKEN = "GENVIRAL_MCP_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"  # noqa: S105 - a recipe, not a secret
 #: ``--allowed-host *`` turns the Host/Origin check off.
 ANY_HOST = "*"
 
@@ -88,6 +91,12 @@ def check_startup(settings: Settings, options: HttpOptions) -> list[str]:
     token = options.token
     if token is not None and not (token.isascii() and token.isprintable() and " " not in token):
         raise StartupRefused("GENVIRAL_MCP_TOKEN must be printable ASCII without spaces.")
+    if token is not None and len(token) < MIN_TOKEN_CHARS and not is_loopback_host(options.host):
+        raise StartupRefused(
+            f"refusing to serve on {where}: GENVIRAL_MCP_TOKEN is {len(token)} characters, too short to "
+            f"guard a reachable address. Use at least {MIN_TOKEN_CHARS} random characters, e.g. "
+            f"{MAKE_TOKEN}"
+        )
     if settings.api_key is None and token is not None:
         raise StartupRefused(
             "GENVIRAL_MCP_TOKEN is set but GENVIRAL_API_KEY is not. Without a held key the server passes "
