@@ -25,6 +25,12 @@ from standin import StandInApi, respond
 pytestmark = pytest.mark.anyio
 
 
+@pytest.fixture
+def mode() -> str:
+    """One protocol era: the load is in the HTTP layer, and each burst takes seconds."""
+    return "auto"
+
+
 async def burst(connect: Connect, calls: int, **options: object) -> list[CallToolResult]:
     results: list[CallToolResult] = []
     async with connect(**options) as client:

@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -244,14 +245,20 @@ def cut_posts(document: Any, limit: int | None) -> int:
     return len(posts) - limit
 
 
+#: A ``\\uXXXX`` escape of a printable ASCII character: JSON encoders never need one, and the key
+#: is ASCII, so a body with one may spell the key in a form the raw redaction missed.
+_ESCAPED_ASCII = re.compile(rb"\\u00[2-7][0-9a-fA-F]")
+
+
 def decode_envelope(body: bytes, secret: str = "", limit: int | None = None) -> tuple[Envelope | None, int]:
     """The envelope (``None`` when the body is not one) and how many surplus posts were dropped.
 
-    Small bodies without ``\\u`` escapes go straight into the models; anything else is decoded
-    leniently first, redacted string by string, and its page cut to ``limit`` posts *before* any
+    Small bodies go straight into the models unless they escape a printable ASCII character (which
+    could spell the key); anything else, and anything the models reject (a lone surrogate), is
+    decoded leniently, redacted string by string, and its page cut to ``limit`` posts *before* any
     model is built (790,000 tiny posts must not become 790,000 models).
     """
-    if len(body) <= FAST_PARSE_BYTES and b"\\u" not in body:
+    if len(body) <= FAST_PARSE_BYTES and not _ESCAPED_ASCII.search(body):
         try:
             envelope = Envelope.model_validate_json(body)
         except ValidationError:
