@@ -123,7 +123,7 @@ async def test_unknown_fields_named_like_ours_cannot_overwrite_computed_ones(
     shaped = body["posts"][0]
     (delivery,) = shaped["deliveries"]
     assert delivery["status"] == "failed" and delivery["error_message"] == "Token expired"
-    assert delivery["account"] == "a1"
+    assert delivery["account"] == "account acc1", "our label, not the upstream's field"
     assert delivery["extra"]["account"] == "FORGED"
     assert delivery["extra"]["earlier_error"] == "raw"
     assert shaped["extra"] == {"deliveries": []}

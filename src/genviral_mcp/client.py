@@ -11,7 +11,7 @@ parsed into API models. What every request goes through:
   that cannot get a slot in time is told "busy, try again in N s".
 * **A retry budget** in the spirit of gRPC's retry throttling: every failed attempt spends a
   token, every success earns back a tenth of one, and retries stop while fewer than half the
-  tokens are left, so a failing upstream sees at most about 10 % extra requests.
+  tokens are left: past a first burst of 15, a failing upstream sees about 10 % extra requests.
 * **Bounded replies:** bodies are streamed with a cap; a redirect is an error naming its target
   host (it is never followed: the key would go along).
 * **Decoding:** the key is removed from the raw body, and again from every decoded string (a JSON
@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from genviral_mcp import __version__
 from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.errors import UpstreamError, api_refusal, clean_text, redact, redact_bytes, untrusted
-from genviral_mcp.models import Envelope, PostsData, Status
+from genviral_mcp.models import Account, AccountsEnvelope, Envelope, PostsData, Status
 from genviral_mcp.query import PostsQuery
 from genviral_mcp.retry import RetryPolicy, parse_retry_after
 
@@ -54,9 +54,11 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_ERROR_BODY_BYTES = 64 * 1024
 #: Requests in flight to the API at once (the HTTP pool has as many connections).
 MAX_CONNECTIONS = 20
-#: Bodies up to this size without ``\u`` escapes are parsed straight into models; larger or escaped
-#: ones are decoded leniently first (and a page is cut to what was asked for before any model is built).
+#: Bodies up to this size are parsed straight into models (unless they escape ASCII); larger ones are
+#: decoded leniently first, and a page is cut to what was asked for before any model is built.
 FAST_PARSE_BYTES = 256 * 1024
+#: ``GET /accounts`` is an enrichment: one short attempt, never a retry, never a reason to fail.
+ACCOUNTS_TIMEOUT_SECONDS = 5.0
 
 
 def user_agent() -> str:
@@ -172,9 +174,14 @@ class Slots:
 
 class RetryBudget:
     """gRPC-style retry throttling: ``tokens`` start full; each failed attempt costs one, each
-    success earns ``ratio`` back; a retry is allowed only while more than half are left."""
+    success earns ``ratio`` back; a retry is allowed only while more than half are left.
 
-    def __init__(self, max_tokens: float = 10.0, ratio: float = 0.1) -> None:
+    So a burst of up to ``max_tokens / 2`` failed attempts (one summary's concurrent walks all
+    failing, say) is retried as usual; past that, while the upstream keeps failing, retries stop,
+    and they come back at about one per ten successes.
+    """
+
+    def __init__(self, max_tokens: float = 30.0, ratio: float = 0.1) -> None:
         self.max_tokens = max_tokens
         self.ratio = ratio
         self.tokens = max_tokens
@@ -414,7 +421,7 @@ class ApiClient:
                 raise
             except UpstreamError as exc:
                 exc.message = redact(exc.message, key.reveal())
-                if exc.retryable:
+                if exc.retryable and retry:  # one-shot enrichments do not spend the retry budget
                     self.budget.failed()
                 wait = self._retry.delay(exc, attempt, self._remaining()) if retry else None
                 if wait is not None and not self.budget.allows_retry():
@@ -511,7 +518,35 @@ class ApiClient:
 
 
 class PostsClient(ApiClient):
-    """Pages of posts from ``GET {base}/posts``."""
+    """Pages of posts from ``GET {base}/posts``, and the enrichment ``GET {base}/accounts``."""
+
+    async def fetch_accounts(self, key: ApiKey) -> list[Account] | None:
+        """The scope's connected accounts, or ``None`` when ``GET /accounts`` fails in any way.
+
+        Undocumented in the API reference, so it only ever enriches a result: one attempt (through
+        the same slots, bounds, redaction and decoding as every request), bounded by
+        :data:`ACCOUNTS_TIMEOUT_SECONDS`, and every failure is logged at INFO and swallowed.
+        """
+        budget = min(self._timeout, ACCOUNTS_TIMEOUT_SECONDS)
+        document: dict[str, Any] | None = None
+        try:
+            with anyio.move_on_after(budget):
+                document = await self.get_json("accounts", key)
+        except UpstreamError as exc:
+            logger.info("GET /accounts failed (%s); showing account ids only", exc.message)
+            return None
+        if document is None:
+            logger.info("GET /accounts did not answer within %.0f s; showing account ids only", budget)
+            return None
+        try:
+            envelope = AccountsEnvelope.model_validate(document)
+        except ValidationError:
+            logger.info("GET /accounts answered another shape; showing account ids only")
+            return None
+        if not envelope.ok or envelope.data is None:
+            logger.info("GET /accounts answered without accounts; showing account ids only")
+            return None
+        return envelope.data.accounts
 
     async def fetch(self, query: PostsQuery, key: ApiKey) -> PostsData:
         secret = key.reveal()
