@@ -533,7 +533,10 @@ class PostsClient(ApiClient):
             with anyio.move_on_after(budget):
                 document = await self.get_json("accounts", key)
         except UpstreamError as exc:
-            logger.info("GET /accounts failed (%s); showing account ids only", exc.message)
+            if exc.status is not None:  # the refusal's wording is about posts: the status says enough
+                logger.info("GET /accounts answered HTTP %d; showing account ids only", exc.status)
+            else:
+                logger.info("GET /accounts failed (%s); showing account ids only", exc.message)
             return None
         if document is None:
             logger.info("GET /accounts did not answer within %.0f s; showing account ids only", budget)
