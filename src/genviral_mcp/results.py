@@ -296,8 +296,8 @@ def _upcoming_item(post: Post, labels: AccountLabels) -> JsonObject:
     return _compact(
         {
             "scheduled": minute(post.scheduled_at),
-            "id": post.id,
-            "created": post.created_at,
+            "id": _ident(post.id),
+            "created": _text(post.created_at, 40),
             "status": clean_text(post.status, 40) if post.status != "scheduled" and post.status else None,
             "accounts": _labels([delivery.account_id for delivery in post.deliveries], labels),
             "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS) if post.caption else None,
@@ -310,11 +310,9 @@ def _went_out_item(item: WentOut, labels: AccountLabels) -> JsonObject:
     return _compact(
         {
             "published": minute(exact(item.published)),
-            "id": post.id,
-            "created": post.created_at,
-            "urls": {
-                labels(delivery.account_id): delivery.published_url or "" for delivery in item.deliveries
-            },
+            "id": _ident(post.id),
+            "created": _text(post.created_at, 40),
+            "urls": {labels(d.account_id): _text(d.published_url) or "" for d in item.deliveries},
             "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS) if post.caption else None,
         }
     )
@@ -384,7 +382,7 @@ def _account_item(account_id: str, facts: DeliveryFacts, labels: AccountLabels) 
     account = labels.account(account_id)
     return _compact(
         {
-            "id": account_id,
+            "id": _ident(account_id),
             "platform": clean_text(account.platform, 20) if account and account.platform else None,
             "connection": clean_text(account.status, 40) if account and account.status else None,
             "published_in_window": activity.published_in_window,
