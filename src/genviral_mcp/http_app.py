@@ -336,17 +336,14 @@ def serve(settings: Settings, options: HttpOptions, log_level: str) -> None:
     )
 
     app = build_app(settings, options)
-    print(describe(settings, options), file=sys.stderr, flush=True)
     files = raise_file_limit()
     cap = connection_cap(files)
-    logger.warning(
-        "Open-file limit %d: at most %d open connections (the longest idle is closed first); a request "
-        "head must arrive within %.0f s, its body within %.0f s.",
-        files,
-        cap,
-        HEAD_TIMEOUT,
-        BODY_TIMEOUT,
+    # One start-up line says it all, at any log level: where, which key mode, and the limits in force.
+    limits = (
+        f"open-file limit {files}, at most {cap} connections (the longest idle is closed first), "
+        f"request head within {HEAD_TIMEOUT:.0f} s, body within {BODY_TIMEOUT:.0f} s"
     )
+    print(f"{describe(settings, options)}; {limits}", file=sys.stderr, flush=True)
     logging.getLogger("uvicorn.access").addFilter(QueryStringFilter())
     config = uvicorn.Config(
         app,
