@@ -25,6 +25,8 @@ from pydantic import BeforeValidator, Field, ValidationError
 from genviral_mcp import __version__
 from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
+from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
+from genviral_mcp.dashboard import dashboard_extension
 from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
 from genviral_mcp.errors import GenviralError
 from genviral_mcp.keys import KeySource, held_key
@@ -200,6 +202,7 @@ def build_server(
         instructions=INSTRUCTIONS + (DEMO_INSTRUCTIONS if demo else ""),
         lifespan=lifespan,
         log_level="WARNING",
+        extensions=[dashboard_extension()],  # the MCP App view of get_delivery_summary
     )
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True)
 
@@ -227,7 +230,9 @@ def build_server(
 
         return await run_tool("list_posts", body, sample_notice, deadline)
 
-    @server.tool(title="Delivery summary", description=SUMMARY_DESCRIPTION, annotations=read_only)
+    @server.tool(
+        title="Delivery summary", description=SUMMARY_DESCRIPTION, annotations=read_only, meta=DASHBOARD_META
+    )
     async def get_delivery_summary(
         ctx: Context[AppState],
         since: SinceArg = None,
