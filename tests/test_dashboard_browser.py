@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -209,6 +209,14 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+@pytest.fixture(scope="module")
+def browser_context(browser: Browser) -> Iterator[Any]:
+    """One context for the module (a new one costs more than a test); each test has its own page."""
+    context = browser.new_context(viewport={"width": 900, "height": 800})
+    yield context
+    context.close()
+
+
 # --- a host page with the view in it ---------------------------------------------------------------
 
 
@@ -232,9 +240,9 @@ Open = Callable[..., Hosted]
 
 
 @pytest.fixture
-def open_view(browser: Browser, mcp: Mcp) -> Iterator[Open]:
+def open_view(browser_context: Any, mcp: Mcp) -> Iterator[Open]:
     view_html = mcp.view_html()
-    contexts = ExitStack()
+    pages = ExitStack()
 
     def serve(route: Any) -> None:
         path = route.request.url.removeprefix(ORIGIN)
@@ -254,13 +262,12 @@ def open_view(browser: Browser, mcp: Mcp) -> Iterator[Open]:
         context: dict[str, Any] | None = None,
         args: dict[str, Any] | None = None,
         on_call: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-        reduced_motion: str = "no-preference",
+        reduced_motion: Literal["reduce", "no-preference"] = "no-preference",
     ) -> Hosted:
-        browser_context = browser.new_context(
-            viewport={"width": width, "height": 800}, reduced_motion=reduced_motion
-        )
-        contexts.callback(browser_context.close)
         page = browser_context.new_page()
+        pages.callback(page.close)
+        page.set_viewport_size({"width": width, "height": 800})
+        page.emulate_media(reduced_motion=reduced_motion)
         hosted = Hosted(page, page.main_frame, [], [])
         page.on("console", lambda msg: msg.type == "error" and hosted.console_errors.append(msg.text))
         page.on("pageerror", lambda error: hosted.console_errors.append(str(error)))
@@ -289,7 +296,7 @@ def open_view(browser: Browser, mcp: Mcp) -> Iterator[Open]:
         hosted.frame = next(f for f in page.frames if f.url.endswith("/view.html"))
         return hosted
 
-    with contexts:
+    with pages:
         yield open_
 
 
@@ -492,7 +499,7 @@ def test_keyboard_reaches_every_control(open_view: Open) -> None:
 
 
 def test_reduced_motion_turns_transitions_off(open_view: Open) -> None:
-    def duration(motion: str) -> str:
+    def duration(motion: Literal["reduce", "no-preference"]) -> str:
         hosted = open_view("host.html", tool_result(known_summary()), reduced_motion=motion)
         return str(
             hosted.frame.locator("#scope .bar span").first.evaluate(
