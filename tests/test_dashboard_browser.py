@@ -269,7 +269,9 @@ def open_view(browser_context: Any, mcp: Mcp) -> Iterator[Open]:
         page.set_viewport_size({"width": width, "height": 800})
         page.emulate_media(reduced_motion=reduced_motion)
         hosted = Hosted(page, page.main_frame, [], [])
-        page.on("console", lambda msg: msg.type == "error" and hosted.console_errors.append(msg.text))
+        page.on(
+            "console", lambda msg: complaint(msg.type, msg.text) and hosted.console_errors.append(msg.text)
+        )
         page.on("pageerror", lambda error: hosted.console_errors.append(str(error)))
 
         def dialog(d: Any) -> None:
@@ -307,6 +309,11 @@ def words(text: str) -> str:
 
 # The view runs under a CSP without 'unsafe-eval': wait with locators, not frame.wait_for_function
 # (whose polling evaluates strings in the page). frame.evaluate goes through the debugger and is fine.
+
+
+def complaint(kind: str, text: str) -> bool:
+    """An error anywhere, or the AppBridge warning that the view broke the protocol's order."""
+    return kind == "error" or (kind == "warning" and ("[ext-apps]" in text or "[MCP Apps]" in text))
 
 
 def no_trouble(hosted: Hosted) -> None:
