@@ -108,13 +108,10 @@ def known_summary() -> dict[str, Any]:
                     "deliveries": 4,
                     "accounts": ["instagram @luna.bakes"],
                     "newest": "2026-11-28 09:00",
-                    "posts": [
-                        {
-                            "id": "6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b",
-                            "created": "2026-11-01T08:00:00Z",
-                            "status": "scheduled",
-                        }
-                    ],
+                    "posts": {  # the other form: post id to its creation time
+                        "6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b": "2026-11-01T08:00:00Z",
+                        "0dabd684-87ea-451e-b625-6798293ec302": "2026-09-30T18:57:28Z",
+                    },
                 },
             ],
             "causes_left_out": 0,
@@ -381,6 +378,9 @@ def test_the_counts_attention_groups_timeline_and_links_are_shown(open_view: Ope
     assert first.locator("td").nth(3).inner_text().split("\n")[0] == "3", "1 listed + 2 left out"
     assert first.locator("td").nth(4).inner_text() == "2026-11-27 10:05"
     assert "No known fix" in rows.nth(1).locator("td").nth(1).inner_text(), "no invented fix"
+    assert rows.nth(1).locator("td").nth(3).inner_text().split("\n")[0] == "2"
+    rows.nth(1).get_by_text("Post ids").click()
+    assert "0dabd684-87ea-451e-b625-6798293ec302, created 2026-09-30T18:57:28Z" in rows.nth(1).inner_text()
     assert "10 deliveries on 5 posts" in words(hosted.text("#attention-h"))
 
     upcoming = words(hosted.text("#upcoming"))
