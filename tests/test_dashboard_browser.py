@@ -443,6 +443,19 @@ def test_refresh_calls_the_tool_through_the_host_and_redraws(open_view: Open, ho
     no_trouble(hosted)
 
 
+def test_a_failed_refresh_keeps_the_last_result_on_screen_and_says_so(open_view: Open) -> None:
+    failure = {"content": [{"type": "text", "text": "Genviral did not answer in time."}], "isError": True}
+    hosted = open_view("host.html", tool_result(known_summary()), on_call=lambda _: failure)
+    hosted.frame.get_by_role("button", name="Refresh").click()
+    hosted.frame.locator(".note.bad", has_text="did not answer").wait_for()
+    main = words(hosted.text("main"))
+    assert main.startswith("Error: Genviral did not answer in time.")
+    assert "Still showing: the previous result, as of 2026-11-28 12:00 UTC." in main
+    assert hosted.frame.locator("#attention tbody tr").count() == 2
+    assert "previous result is still shown" in hosted.text("#status")
+    no_trouble(hosted)
+
+
 @pytest.mark.parametrize("host", HOSTS)
 def test_a_link_opens_through_the_host_by_click_and_by_keyboard(open_view: Open, host: str) -> None:
     hosted = open_view(host, tool_result(known_summary()))
