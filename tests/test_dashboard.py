@@ -8,10 +8,12 @@ the extension get exactly the tools and results they got before the dashboard ex
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
 from mcp.client.extension import advertise
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID, Apps
 
@@ -77,6 +79,14 @@ def http_server(standin_server: StandInApi) -> Any:
 async def test_resource_and_tool_meta_over_http_hosting(http_server: Served, http_mode: str) -> None:
     """``--transport http`` serves the view like any other resource, with no key needed to read it."""
     async with Client(http_server.url, mode=http_mode, extensions=[APPS_CLIENT]) as client:
+        await assert_resource_served(client)
+
+
+async def test_resource_and_tool_meta_over_stdio() -> None:
+    """The installed command, as a host starts it (``--demo``: no key), serves the same view."""
+    script = Path(sys.executable).with_name("genviral-mcp")
+    params = StdioServerParameters(command=str(script), args=["--demo"], env={})
+    async with Client(params, mode="legacy", extensions=[APPS_CLIENT]) as client:
         await assert_resource_served(client)
 
 
