@@ -54,6 +54,7 @@ def measure(base_url: str, rounds: int) -> None:
     from mcp_types import CallToolResult, ContentBlock, JSONRPCResponse, TextContent
     from mcp_types.methods import serialize_server_result
 
+    from genviral_mcp.accounts import AccountLabels
     from genviral_mcp.client import parse_response
     from genviral_mcp.pages import Page, split_page
     from genviral_mcp.query import PostsQuery
@@ -69,7 +70,8 @@ def measure(base_url: str, rounds: int) -> None:
     data = parse_response(200, headers, body)
     posts, next_until = split_page(data.posts, query.limit)
     page = Page(posts=posts, scope=data.summary, next_until=next_until)
-    output = list_posts_output(page, query, "concise", bench.NOW)
+    labels = AccountLabels()  # no account list: id labels, as when GET /accounts is unavailable
+    output = list_posts_output(page, query, "concise", bench.NOW, labels)
     text = output.text()
     result = success(output)
     dumped = _dump_result(result)
@@ -100,7 +102,7 @@ def measure(base_url: str, rounds: int) -> None:
         (
             "ours",
             "`list_posts_output`: shaping 100 posts",
-            lambda: list_posts_output(page, query, "concise", bench.NOW),
+            lambda: list_posts_output(page, query, "concise", bench.NOW, labels),
         ),
         ("ours", "`ToolOutput.text()`: pretty JSON by `pydantic_core`", output.text),
         ("ours", "`success()` minus `text()`: the `CallToolResult` model", result_model),

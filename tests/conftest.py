@@ -15,6 +15,7 @@ from mcp.types import CallToolResult
 
 from genviral_mcp.config import Settings
 from genviral_mcp.emulator import PLAN_OK, PLAN_SCHEDULER, PLAN_UNPAID, PostsEmulator
+from genviral_mcp.query import WalkLimits
 from genviral_mcp.retry import RetryPolicy
 from genviral_mcp.sample_data import sample_posts
 from genviral_mcp.server import TOOL_DEADLINE_SECONDS, build_server
@@ -84,10 +85,15 @@ def connect(api: StandInApi, mode: str) -> Connect:
 
     @asynccontextmanager
     async def factory(
-        retry: RetryPolicy = FAST_RETRY, deadline: float = TOOL_DEADLINE_SECONDS, **env: str
+        retry: RetryPolicy = FAST_RETRY,
+        deadline: float = TOOL_DEADLINE_SECONDS,
+        walk_limits: WalkLimits | None = None,
+        **env: str,
     ) -> AsyncIterator[Client]:
         settings = Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url, **env})
-        server = build_server(settings, clock=lambda: NOW, retry=retry, deadline=deadline)
+        server = build_server(
+            settings, clock=lambda: NOW, retry=retry, deadline=deadline, walk_limits=walk_limits
+        )
         async with Client(server, mode=mode) as client:
             yield client
 
@@ -112,3 +118,14 @@ def error_text(result: CallToolResult) -> str:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def by_status(deliveries: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A concise post's ``{account: "status[ url|: error]"}`` regrouped as ``{status: {account: value}}``."""
+    grouped: dict[str, dict[str, str]] = {}
+    for account, line in deliveries.items():
+        status, _, rest = line.partition(" ")
+        if status.endswith(":"):
+            status = status[:-1]
+        grouped.setdefault(status, {})[account] = rest
+    return grouped

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 from genviral_mcp.emulator import PostsEmulator
 
 POSTS_PATH = "/api/partner/v1/posts"
+ACCOUNTS_PATH = "/api/partner/v1/accounts"
 
 Fault = Callable[[BaseHTTPRequestHandler], None]
 
@@ -154,8 +155,11 @@ class _Server(ThreadingHTTPServer):
 class StandInApi:
     def __init__(self, emulator: PostsEmulator, port: int = 0) -> None:
         self.emulator = emulator
-        self.requests: list[Recorded] = []
+        #: Every request; ``requests`` is those for posts, ``account_requests`` those for accounts.
+        self.all_requests: list[Recorded] = []
         self.faults: deque[Fault] = deque()
+        self.account_faults: deque[Fault] = deque()
+        self.matching_faults: list[tuple[Callable[[dict[str, str]], bool], Fault]] = []
         self.latency = 0.0
         #: Connections accepted in all, open now, and open at most at once.
         self.connections = self.open_connections = self.peak_connections = 0
@@ -176,10 +180,20 @@ class StandInApi:
         self._server.shutdown()
         self._server.server_close()
 
+    @property
+    def requests(self) -> list[Recorded]:
+        return [entry for entry in self.all_requests if entry.path == POSTS_PATH]
+
+    @property
+    def account_requests(self) -> list[Recorded]:
+        return [entry for entry in self.all_requests if entry.path == ACCOUNTS_PATH]
+
     def reset(self) -> None:
         with self._lock:
-            self.requests.clear()
+            self.all_requests.clear()
             self.faults.clear()
+            self.account_faults.clear()
+            self.matching_faults.clear()
             self.connections = 0
             self.peak_connections = self.open_connections
         self.latency = 0.0
@@ -192,17 +206,33 @@ class StandInApi:
                 self.peak_connections = max(self.peak_connections, self.open_connections)
 
     def script(self, *faults: Fault) -> None:
-        """Answer the next requests with these faults, in order, then normally again."""
+        """Answer the next posts requests with these faults, in order, then normally again."""
         with self._lock:
             self.faults.extend(faults)
 
-    def _next_fault(self) -> Fault | None:
+    def script_matching(self, match: Callable[[dict[str, str]], bool], fault: Fault) -> None:
+        """Answer the first posts request whose query ``match`` accepts with ``fault``."""
         with self._lock:
-            return self.faults.popleft() if self.faults else None
+            self.matching_faults.append((match, fault))
+
+    def script_accounts(self, *faults: Fault) -> None:
+        """Answer the next accounts requests with these faults."""
+        with self._lock:
+            self.account_faults.extend(faults)
+
+    def _next_fault(self, path: str, query: dict[str, str]) -> Fault | None:
+        queue = self.account_faults if path == ACCOUNTS_PATH else self.faults
+        with self._lock:
+            if path == POSTS_PATH:
+                for index, (match, fault) in enumerate(self.matching_faults):
+                    if match(query):
+                        del self.matching_faults[index]
+                        return fault
+            return queue.popleft() if queue else None
 
     def _record(self, entry: Recorded) -> None:
         with self._lock:
-            self.requests.append(entry)
+            self.all_requests.append(entry)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -239,14 +269,18 @@ class StandInApi:
                 )
                 if api.latency:
                     time.sleep(api.latency)
-                fault = api._next_fault()
+                fault = api._next_fault(parts.path, dict(parse_qsl(parts.query)))
                 if fault is not None:
                     fault(self)
                     return
-                if parts.path != POSTS_PATH:
+                authorization = self.headers.get("authorization")
+                if parts.path == POSTS_PATH:
+                    answer = api.emulator.handle(dict(parse_qsl(parts.query)), authorization)
+                elif parts.path == ACCOUNTS_PATH:
+                    answer = api.emulator.handle_accounts(authorization)
+                else:
                     respond(404, '{"ok": false, "code": 404, "message": "Not found"}')(self)
                     return
-                answer = api.emulator.handle(dict(parse_qsl(parts.query)), self.headers.get("authorization"))
                 respond(answer.status, answer.body, answer.headers.get("content-type", "application/json"))(
                     self
                 )

@@ -137,7 +137,7 @@ async def test_entry_point_runs_as_a_file_the_way_the_bundle_starts_it() -> None
     params = StdioServerParameters(command=sys.executable, args=[str(script)], env=filled["env"], cwd="/")
     async with Client(params, mode="legacy") as client:
         names = sorted(tool.name for tool in (await client.list_tools()).tools)
-        result = await client.call_tool("get_delivery_summary", {"max_posts": 20})
+        result = await client.call_tool("get_delivery_summary", {"max_items": 20})
     assert names == sorted(tool["name"] for tool in MANIFEST["tools"])
     assert result.structured_content is not None
     assert result.structured_content["sample_data"] == SAMPLE_NOTICE

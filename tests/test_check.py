@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
+from mcp import Client
 
 from genviral_mcp.check import EXIT_API, EXIT_CONFIG, EXIT_OK, run_check
 from genviral_mcp.config import Settings
-from genviral_mcp.demo import SAMPLE_NOTICE
+from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
+from genviral_mcp.server import build_server
 
 from conftest import KEY, NOW, SCHEDULER_KEY, UNPAID_KEY
 from standin import StandInApi, respond
 
 SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 CANARIES = (KEY, "SECRET-canary", KEY.rpartition(".")[2])
+#: The statuses a default summary walks (``partial`` once, for attention and publish time alike).
+SUMMARY_WALKS = ("failed", "partial", "retry", "pending", "scheduled", "posted")
 
 
 def check(env: dict[str, str], *, demo: bool = False) -> tuple[int, str]:
@@ -44,26 +52,72 @@ def run_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     )
 
 
+def summary_requests(posts: list[dict[str, Any]]) -> int:
+    """The posts requests a default summary takes: one walk per status, 100 posts a page, each
+    walk ending when its scope counter is reached (or on a short page)."""
+    counts = Counter(post["status"] for post in posts)
+    return sum(max(1, math.ceil(counts[status] / 100)) for status in SUMMARY_WALKS)
+
+
+def demo_summary() -> dict[str, Any]:
+    """The default get_delivery_summary of the demo workspace, through an MCP client."""
+
+    async def call() -> dict[str, Any]:
+        server = build_server(demo_settings(), transport=demo_transport(NOW), clock=lambda: NOW, demo=True)
+        async with Client(server) as client:
+            result = await client.call_tool("get_delivery_summary", {})
+        assert not result.is_error and result.structured_content is not None
+        return result.structured_content
+
+    return anyio.run(call)
+
+
 def test_demo_prints_a_sensible_status() -> None:
     code, text = check({}, demo=True)
     assert code == EXIT_OK
     assert "check (demo)" in text
-    assert "200 posts (58 pending, 69 published)" in text
+    assert "200 posts (58 not yet published, 69 published)" in text
     assert "by status: posted 69" in text
-    assert "Latest posts" in text and len([line for line in text.splitlines() if " account" in line]) >= 5
+    assert "Latest posts" not in text
+    assert "Coverage   exact" in text
     assert "Attention" in text and "deliveries on" in text
-    assert "Upcoming" in text
+    assert len([line for line in text.splitlines() if line.startswith("  ") and " x " in line]) == 3
+    assert "Upcoming" in text and "Went out" in text
+    assert "Accounts   not connected: instagram @luna.travels (disconnected)" in text
     assert SAMPLE_NOTICE in text
+
+
+def test_check_tells_the_same_truth_as_the_summary() -> None:
+    _, text = check({}, demo=True)
+    summary = demo_summary()
+    attention, upcoming, went_out = summary["needs_attention"], summary["upcoming"], summary["went_out"]
+    causes = len(attention["causes"]) + attention.get("causes_left_out", 0)
+    assert f"Coverage   {summary['coverage']}" in text
+    assert (
+        f"Attention  {attention['deliveries']} deliveries on {attention['posts']} posts, {causes} causes"
+        in text
+    )
+    first = attention["causes"][0]
+    assert f"{first['deliveries']:>3} x {first['cause'][:40]}" in text
+    assert (
+        f"Upcoming   {upcoming['posts']} in the next 24 h, next at {upcoming['items'][0]['scheduled']} UTC"
+        in text
+    )
+    assert f"Went out   {went_out['posts']} posts ({went_out['deliveries']} deliveries)" in text
 
 
 def test_good_key_against_the_api(api: StandInApi) -> None:
     code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
     assert code == EXIT_OK, text
-    assert len(api.requests) == 1, "one call"
-    assert api.requests[0].query == {"limit": "100"}
+    expected = summary_requests(api.emulator.posts)
+    assert len(api.requests) == expected, "the default summary's walks, no more"
+    assert len(api.account_requests) == 1, "account names: one attempt"
+    assert {entry.query["limit"] for entry in api.requests} == {"100"}
+    assert set(Counter(entry.query["status"] for entry in api.requests)) == set(SUMMARY_WALKS)
     assert "GENVIRAL_API_KEY is set (not shown)" in text
-    assert f"{api.base_url}/posts answered" in text
+    assert f"{api.base_url}/posts answered {expected} requests in" in text
     assert "300 posts" in text
+    assert "Coverage   exact" in text
     assert "All good" in text
     assert SAMPLE_NOTICE not in text
 
@@ -73,7 +127,8 @@ def test_a_quiet_workspace_says_nothing_needs_attention(api: StandInApi) -> None
     code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
     assert code == EXIT_OK
     assert "Attention  none" in text
-    assert "Upcoming" not in text
+    assert "Upcoming   none in the next 24 h" in text
+    assert "Accounts   not connected" not in text
 
 
 @pytest.mark.parametrize(

@@ -64,4 +64,6 @@ async def test_server_opens_it_for_calls_only_and_closes_it_at_shutdown(api: Sta
         for _ in range(2):
             assert not (await client.call_tool("list_posts", {"limit": 2})).is_error
         assert not busy.closed
-    assert busy.requests == 2 and busy.closed
+    # Two posts requests, and one for account names (it failed, so it is not asked again so soon).
+    assert len(api.requests) == 2 and len(api.account_requests) == 1
+    assert busy.requests == 3 and busy.closed

@@ -144,12 +144,25 @@ async def test_demo_transport_speaks_the_api_wire_format() -> None:
             headers={"authorization": f"Bearer {DEMO_KEY}"},
         )
         wrong_key = await http.get(f"{DEMO_BASE_URL}/posts", headers={"authorization": f"Bearer {KEY}"})
-        elsewhere = await http.get(f"{DEMO_BASE_URL}/accounts")
+        accounts = await http.get(
+            f"{DEMO_BASE_URL}/accounts", headers={"authorization": f"Bearer {DEMO_KEY}"}
+        )
+        anonymous = await http.get(f"{DEMO_BASE_URL}/accounts")
+        elsewhere = await http.get(
+            f"{DEMO_BASE_URL}/elsewhere", headers={"authorization": f"Bearer {DEMO_KEY}"}
+        )
     body = ok.json()
     assert ok.status_code == 200 and body["ok"] is True and body["message"] == "Posts retrieved"
     assert body["data"]["summary"]["total"] == DEMO_POST_COUNT and len(body["data"]["posts"]) == 20
     assert (bad_since.status_code, bad_since.json()["error_code"]) == (400, "invalid_since")
     assert (wrong_key.status_code, wrong_key.json()["error_code"]) == (401, "invalid_token")
+    listed = accounts.json()
+    assert accounts.status_code == 200 and listed["ok"] is True
+    assert len(listed["data"]["accounts"]) == len(ACCOUNTS)
+    assert {"id", "platform", "type", "username", "display_name", "status"} <= set(
+        listed["data"]["accounts"][0]
+    )
+    assert anonymous.status_code == 401
     assert elsewhere.status_code == 404
 
 
@@ -163,9 +176,15 @@ async def test_demo_serves_both_tools_with_every_result_marked(demo: CountingDem
         posts = marked(await client.call_tool("list_posts", {}))
         summary = marked(await client.call_tool("get_delivery_summary", {}))
     assert names == ["get_delivery_summary", "list_posts"]
-    assert posts["returned"] == 20 and posts["scope"]["total"] == DEMO_POST_COUNT
-    assert summary["window"]["posts_examined"] == 100
-    assert summary["needs_attention"] and summary["upcoming"]
+    assert posts["returned"] == 20 and posts["scope"]["total_posts"] == DEMO_POST_COUNT
+    assert all(" @" in label for label in posts["accounts"]), "the demo serves account names"
+    assert summary["coverage"].startswith("exact: every failed, partial, retry, pending and scheduled")
+    assert summary["needs_attention"]["causes"] and summary["upcoming"]["items"]
+    assert summary["went_out"]["items"] and summary["accounts"]
+    # One posts request for list_posts, one walk per status for the summary (each under 100 posts),
+    # and the account list once: it is cached across calls.
+    paths = Counter(request.url.path.rpartition("/")[2] for request in demo.requests)
+    assert paths == {"posts": 1 + 6, "accounts": 1}
     assert all(request.headers["authorization"] == f"Bearer {DEMO_KEY}" for request in demo.requests)
     assert {request.url.host for request in demo.requests} == {"demo.genviral.invalid"}
 
@@ -175,32 +194,69 @@ async def test_demo_honours_status_filter_and_clamping(demo: CountingDemo, mode:
         failed = marked(await client.call_tool("list_posts", {"status": "failed", "limit": "5"}))
         most = marked(await client.call_tool("list_posts", {"limit": 500}))
         least = marked(await client.call_tool("list_posts", {"limit": -3}))
-    assert failed["filters"] == {"limit": 5, "status": "failed"}
+    assert failed["filters"] == {"limit": 5, "status": "failed", "detail": "concise"}
     assert failed["returned"] == 5 and {post["status"] for post in failed["posts"]} == {"failed"}
     assert most["filters"]["limit"] == 100 and most["returned"] <= 100
     assert least["filters"]["limit"] == 1 and least["returned"] == 1
-    assert demo.requests[1].url.params["limit"] == "100"
+    posts_requests = [request for request in demo.requests if request.url.path.endswith("/posts")]
+    assert len(posts_requests) == 3 and posts_requests[1].url.params["limit"] == "100"
 
 
 async def test_demo_honours_the_creation_time_window(demo: CountingDemo, mode: str) -> None:
     since, until = "2026-11-01T00:00:00Z", "2026-11-15T00:00:00"
     async with demo_client(demo, mode) as client:
         body = marked(await client.call_tool("list_posts", {"since": since, "until": until, "limit": 100}))
-        summary = marked(await client.call_tool("get_delivery_summary", {"since": since, "until": until}))
-    created = [parse_iso(post["created"] + "Z") for post in body["posts"]]
-    assert body["returned"] > 0
+    created = [parse_iso(post["created"]) for post in body["posts"]]
+    assert body["returned"] > 0 and None not in created
     assert all(parse_iso(since) <= moment <= parse_iso(until + "Z") for moment in created if moment)
-    assert summary["window"]["posts_examined"] == body["returned"]
+    truth = [
+        post["id"]
+        for post in sample_posts(NOW, DEMO_POST_COUNT)
+        if parse_iso(since) <= parse_iso(post["created_at"]) <= parse_iso(until + "Z")
+    ]
+    assert [post["id"] for post in body["posts"]] == truth
+
+
+async def test_demo_summary_honours_the_publish_time_window(demo: CountingDemo, mode: str) -> None:
+    since, until = "2026-11-01T00:00:00Z", "2026-11-15T00:00:00"
+    window = {"published_since": since, "published_until": until, "max_items": 100}
+    async with demo_client(demo, mode) as client:
+        summary = marked(await client.call_tool("get_delivery_summary", window))
+    went_out = summary["went_out"]
+    assert (went_out["published_since"], went_out["published_until"]) == (
+        "2026-11-01 00:00",
+        "2026-11-15 00:00",
+    )
+    assert went_out["complete"] is True
+    start, end = parse_iso(since), parse_iso(until + "Z")
+    truth = {
+        post["id"]
+        for post in sample_posts(NOW, DEMO_POST_COUNT)
+        if post["status"] in ("posted", "partial", "retry", "failed", "pending", "scheduled")
+        and any(
+            state["status"] == "posted" and start <= parse_iso(state["published_at"]) <= end
+            for state in post["accounts"]["states"]
+        )
+    }
+    assert truth and went_out["posts"] == len(truth)
+    assert {item["id"] for item in went_out["items"]} == truth
+    assert all("2026-11-01 00:00" <= item["published"] <= "2026-11-15 00:00" for item in went_out["items"])
 
 
 async def test_demo_refuses_bad_timestamps_before_any_request(demo: CountingDemo, mode: str) -> None:
     async with demo_client(demo, mode) as client:
         bad = await client.call_tool("list_posts", {"since": "last tuesday"})
         backwards = await client.call_tool(
-            "get_delivery_summary", {"since": "2026-11-20T00:00:00Z", "until": "2026-11-01T00:00:00Z"}
+            "get_delivery_summary",
+            {"published_since": "2026-11-20T00:00:00Z", "published_until": "2026-11-01T00:00:00Z"},
+        )
+        creation_window = await client.call_tool(
+            "get_delivery_summary", {"since": "2026-11-01T00:00:00Z", "until": "2026-11-20T00:00:00Z"}
         )
     assert "`since`" in error_text(bad) and "2025-01-31T00:00:00Z" in error_text(bad)
-    assert "after `until`" in error_text(backwards)
+    assert "`published_since`" in error_text(backwards) and "after `published_until`" in error_text(backwards)
+    refused = error_text(creation_window)
+    assert "Unknown arguments `since`, `until`" in refused and "list_posts" in refused
     assert bad.structured_content is None
     assert demo.requests == []
 
@@ -239,6 +295,9 @@ async def test_installed_command_serves_the_demo_without_a_key(args: list[str], 
     params = StdioServerParameters(command=str(SCRIPT), args=args, env=env)
     async with Client(params, mode="legacy") as client:
         posts = marked(await client.call_tool("list_posts", {"limit": 3, "status": "partial"}))
-        summary = marked(await client.call_tool("get_delivery_summary", {"max_posts": 50}))
+        summary = marked(await client.call_tool("get_delivery_summary", {"max_items": 3}))
     assert posts["returned"] == 3 and {post["status"] for post in posts["posts"]} == {"partial"}
-    assert summary["window"]["posts_examined"] == 50
+    upcoming = summary["upcoming"]
+    assert len(upcoming["items"]) == 3 and upcoming["left_out"] == upcoming["posts"] - 3
+    assert len(summary["needs_attention"]["causes"]) == 3
+    assert summary["next"] == {"get_delivery_summary": {"hours_ahead": 24, "max_items": 100}}

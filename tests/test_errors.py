@@ -107,12 +107,33 @@ ERROR_CASES = [
 @pytest.mark.parametrize(("fault", "fragments"), ERROR_CASES)
 async def test_api_failures(connect: Connect, api: StandInApi, fault: object, fragments: list[str]) -> None:
     async with connect() as client:
-        for tool, args in TOOLS:
-            api.script(fault)  # type: ignore[arg-type]
-            text = error_text(await client.call_tool(tool, args))
-            for fragment in fragments:
-                assert fragment in text, text
+        api.script(fault)  # type: ignore[arg-type]
+        text = error_text(await client.call_tool("list_posts", {}))
+        for fragment in fragments:
+            assert fragment in text, text
+        # The summary's walks run side by side: the fault ends one of them, and the result says
+        # which, why, and what to call next, instead of hiding the rest behind an error.
+        api.script(fault)  # type: ignore[arg-type]
+        result = await client.call_tool("get_delivery_summary", {})
+        body = structured(result)
+        assert len(body["incomplete"]) == 1, body["incomplete"]
+        problem = body["incomplete"][0]
+        for fragment in fragments:
+            assert fragment in problem, problem
+        assert "Call get_delivery_summary again" in problem and KEY not in problem
+        assert any("incomplete" in block.text for block in result.content[1:] if block.type == "text")
         structured(await client.call_tool("list_posts", {}))  # and the next call works
+        assert "incomplete" not in structured(await client.call_tool("get_delivery_summary", {}))
+
+
+async def test_api_failure_on_every_walk_is_an_error(connect: Connect, api: StandInApi) -> None:
+    fault = respond(418, '{"ok":false,"code":418,"message":"I am a teapot","error_code":"teapot"}')
+    async with connect() as client:
+        api.script(*[fault] * 6)  # one per status walked; none is retried
+        text = error_text(await client.call_tool("get_delivery_summary", {}))
+        assert "HTTP 418" in text and "teapot" in text
+        assert len(api.requests) == 6
+        assert "incomplete" not in structured(await client.call_tool("get_delivery_summary", {}))
 
 
 async def test_long_api_messages_are_quoted_shortened(connect: Connect, api: StandInApi) -> None:

@@ -10,7 +10,7 @@ import pytest
 from genviral_mcp.emulator import PostsEmulator
 from genviral_mcp.timestamps import parse_iso
 
-from conftest import KEY, NOW, Connect, dumps, error_text, structured
+from conftest import KEY, NOW, Connect, by_status, dumps, error_text, structured
 from standin import StandInApi
 
 pytestmark = pytest.mark.anyio
@@ -37,10 +37,16 @@ async def test_default_call_returns_newest_posts_with_filters_counts_and_scope(
     assert api.requests[-1].query == {"limit": "21"}, "one extra post tells where the next page starts"
     assert api.requests[-1].headers["authorization"] == f"Bearer {KEY}"
     assert body["now"] == "2026-11-28 12:00 UTC"
-    assert body["filters"] == {"limit": 20}
+    assert body["filters"] == {"limit": 20, "detail": "concise"}
     assert body["returned"] == len(body["posts"]) == 20
     raw = json.loads(api.emulator.handle({"limit": "21"}, f"Bearer {KEY}").body)["data"]
-    assert body["scope"] == raw["summary"]
+    counters = raw["summary"]
+    assert body["scope"] == {
+        "total_posts": counters["total"],
+        "not_yet_published_posts": counters["pending"],
+        "published_posts": counters["published"],
+        "posts_by_status": counters["by_status"],
+    }, "the API's counters, verbatim, under names that cannot be misread"
     created = [parse_iso(post["created"]) for post in body["posts"]]
     assert created == sorted(created, reverse=True)
     assert [post["id"] for post in body["posts"]] == [post["id"] for post in raw["posts"]][
@@ -63,11 +69,11 @@ async def test_post_fields_and_deliveries(connect: Connect, sample: list[dict[st
     for post in body["posts"]:
         raw = by_id[post["id"]]
         assert post["status"] == raw["status"]
-        assert post["created"] == raw["created_at"][:16].replace("T", " ")
+        assert post["created"] == raw["created_at"], "the exact instant, usable as since/until"
         assert post["scheduled"] == raw["scheduled_at"][:16].replace("T", " ")
-        assert post["media"] == raw["media"]["type"]
+        assert "media" not in post, "concise leaves the media type to the full view"
         seen = {}
-        for status, entries in post["deliveries"].items():
+        for status, entries in by_status(post["deliveries"]).items():
             for alias, value in entries.items():
                 seen[accounts[alias]] = (status, value)
         for state in raw["accounts"]["states"]:
@@ -83,7 +89,7 @@ async def test_status_filter_and_lenient_limit(connect: Connect, api: StandInApi
     async with connect() as client:
         body = structured(await client.call_tool("list_posts", {"status": "failed", "limit": "7"}))
     assert api.requests[-1].query == {"status": "failed", "limit": "8"}
-    assert body["filters"] == {"status": "failed", "limit": 7}
+    assert body["filters"] == {"status": "failed", "limit": 7, "detail": "concise"}
     assert body["posts"] and {post["status"] for post in body["posts"]} == {"failed"}
 
 
@@ -119,7 +125,7 @@ async def test_since_until_are_sent_as_utc(connect: Connect, api: StandInApi) ->
     assert api.requests[-1].query["until"] == "2026-11-20T00:00:00.000Z"
     assert body["filters"]["since"] == "2026-11-01T00:00:00.000Z"
     for post in body["posts"]:
-        assert "2026-11-01 00:00" <= post["created"] <= "2026-11-20 00:00"
+        assert "2026-11-01T00:00:00.000Z" <= post["created"] <= "2026-11-20T00:00:00.000Z"
 
 
 async def test_bad_timestamp_is_an_error_and_no_request_is_made(connect: Connect, api: StandInApi) -> None:
@@ -180,8 +186,12 @@ async def test_unknown_statuses_and_fields_pass_through(connect: Connect, api: S
         concise = structured(await client.call_tool("list_posts", {}))
         full = structured(await client.call_tool("list_posts", {"detail": "full"}))
     post = concise["posts"][0]
-    assert post["status"] == "quarantined" and post["media"] == "carousel"
-    assert post["deliveries"] == {"void": {"a1": ""}, "deleted": {"a2": "https://www.tiktok.com/@x/video/1"}}
+    assert post["status"] == "quarantined"
+    assert by_status(post["deliveries"]) == {
+        "void": {"account acc1": ""},
+        "deleted": {"account acc2": "https://www.tiktok.com/@x/video/1"},
+    }
+    assert concise["accounts"] == {"account acc1": "acc-1", "account acc2": "acc-2"}
     full_post = full["posts"][0]
     assert full_post["brand_new_field"] == {"x": 1}
     assert full_post["media"]["frames"] == 3
@@ -223,8 +233,7 @@ async def test_published_account_with_old_error_is_not_a_failure(
     for post in shown:
         assert "earlier_errors" in post
         for alias in post["earlier_errors"]:
-            assert alias in post["deliveries"]["posted"]
-            assert post["deliveries"]["posted"][alias].startswith("https://")
+            assert post["deliveries"][alias].startswith("posted https://")
 
 
 async def test_long_captions_are_cut_at_a_word_and_say_their_length(connect: Connect) -> None:
@@ -234,7 +243,7 @@ async def test_long_captions_are_cut_at_a_word_and_say_their_length(connect: Con
     assert cut
     for caption in cut:
         shown, _, length = caption.rpartition("… (")
-        assert len(shown) <= 80 and int(length.removesuffix(" chars)")) > 80
+        assert len(shown) <= 60 and int(length.removesuffix(" chars)")) > 60
 
 
 async def test_results_never_contain_the_key(connect: Connect) -> None:

@@ -13,7 +13,7 @@ from mcp.types import CallToolResult
 from genviral_mcp.errors import clean_text
 from genviral_mcp.timestamps import minute
 
-from conftest import Connect, structured
+from conftest import Connect, by_status, structured
 from host_views import VIEWS, embedded_json
 
 pytestmark = pytest.mark.anyio
@@ -30,7 +30,7 @@ def _facts_from_raw(post: dict[str, Any]) -> dict[str, Any]:
         }
     return {
         "status": post["status"],
-        "created": minute(post["created_at"]),
+        "created": post["created_at"],
         "scheduled": minute(post["scheduled_at"]),
         "deliveries": deliveries,
     }
@@ -41,7 +41,7 @@ def _facts_from_concise(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     facts = {}
     for post in document["posts"]:
         deliveries: dict[str, dict[str, Any]] = {}
-        for status, entries in post["deliveries"].items():
+        for status, entries in by_status(post["deliveries"]).items():
             for alias, value in entries.items():
                 is_url = value.startswith("https://") and status in ("posted", "deleted")
                 deliveries[accounts[alias]] = {
@@ -74,7 +74,7 @@ def _facts_from_full(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             }
         facts[post["id"]] = {
             "status": post["status"],
-            "created": minute(post["created_at"]),
+            "created": post["created_at"],
             "scheduled": minute(post["scheduled_at"]),
             "deliveries": deliveries,
         }
@@ -110,7 +110,7 @@ async def test_text_and_structured_content_carry_the_same_facts(connect: Connect
         for tool, args in [
             ("list_posts", {"limit": 30}),
             ("list_posts", {"limit": 5, "detail": "full"}),
-            ("get_delivery_summary", {"max_posts": 300}),
+            ("get_delivery_summary", {"max_items": 100}),
         ]:
             _views_are_consistent(await client.call_tool(tool, args))
 
@@ -150,7 +150,7 @@ async def test_provider_errors_are_cleaned_and_shortened(connect: Connect) -> No
     errors = [
         value
         for post in body["posts"]
-        for status, entries in post["deliveries"].items()
+        for status, entries in by_status(post["deliveries"]).items()
         if status != "posted"
         for value in entries.values()
         if value and not value.startswith("https://")
@@ -165,12 +165,16 @@ async def test_provider_errors_are_cleaned_and_shortened(connect: Connect) -> No
 async def test_delivery_report_prompt(connect: Connect) -> None:
     async with connect() as client:
         prompts = {prompt.name: prompt for prompt in (await client.list_prompts()).prompts}
-        assert {arg.name for arg in prompts["delivery_report"].arguments or []} == {"since", "until"}
+        assert {arg.name for arg in prompts["delivery_report"].arguments or []} == {
+            "published_since",
+            "published_until",
+            "hours_ahead",
+        }
         plain = await client.get_prompt("delivery_report", {})
-        windowed = await client.get_prompt("delivery_report", {"since": "2026-11-01T00:00:00Z"})
+        windowed = await client.get_prompt("delivery_report", {"published_since": "2026-11-01T00:00:00Z"})
     text = plain.messages[0].content.text  # type: ignore[union-attr]
     assert "get_delivery_summary" in text and "list_posts" in text
-    assert "2026-11-01T00:00:00Z" in windowed.messages[0].content.text  # type: ignore[union-attr]
+    assert "published_since=2026-11-01T00:00:00.000Z" in windowed.messages[0].content.text  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

@@ -42,12 +42,30 @@ async def test_schema_essentials() -> None:
     status_enum = props["status"]["anyOf"][0]["enum"]
     assert status_enum == ["draft", "pending", "scheduled", "posted", "failed", "partial", "retry"]
     assert props["limit"]["default"] == 20
-    assert (
-        "creation time, not on scheduled time" in listing.description
-        and "get_delivery_summary" in listing.description
-    )
+    assert "CREATION time" in listing.description and "get_delivery_summary" in listing.description
+    assert "CREATED" in props["since"]["description"] and "CREATED" in props["until"]["description"]
     summary = tools["get_delivery_summary"]
-    assert "list_posts" in summary.description
+    assert set(summary.input_schema["properties"]) == {
+        "hours_ahead",
+        "published_since",
+        "published_until",
+        "max_items",
+    }
+    assert "PUBLISH" in summary.description and "list_posts" in summary.description
     for tool in tools.values():
         assert tool.annotations is not None and tool.annotations.read_only_hint is True
-        assert tool.output_schema is None
+        assert tool.input_schema["additionalProperties"] is False
+        assert tool.output_schema is not None and tool.output_schema["type"] == "object"
+
+
+def test_no_description_routes_a_publish_question_to_creation_time() -> None:
+    """An example in a description must not lead to a wrong query: "yesterday" and "next 24 h"
+    are publish and schedule times, so list_posts must route them away."""
+    from genviral_mcp.server import LIST_POSTS_DESCRIPTION, SUMMARY_DESCRIPTION
+
+    listing = " ".join(LIST_POSTS_DESCRIPTION.split())
+    assert (
+        'for "what went out yesterday", "what goes out next" or "what failed", call get_delivery_summary'
+        in (listing)
+    )
+    assert "yesterday" in SUMMARY_DESCRIPTION and "published_since" in SUMMARY_DESCRIPTION

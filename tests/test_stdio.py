@@ -36,7 +36,10 @@ async def test_installed_command_serves_both_tools(api: StandInApi, mode: str) -
     assert not posts.is_error and posts.structured_content is not None
     assert {post["status"] for post in posts.structured_content["posts"]} == {"posted"}
     assert not summary.is_error and summary.structured_content is not None
-    assert summary.structured_content["window"]["posts_examined"] == 100
+    body = summary.structured_content
+    assert body["scope"]["total_posts"] == 300
+    assert body["coverage"].startswith("exact: every failed, partial, retry, pending and scheduled post")
+    assert "incomplete" not in body
 
 
 async def test_python_dash_m_works_too(api: StandInApi) -> None:

@@ -143,11 +143,18 @@ def test_stdout_carries_only_json_rpc_through_errors_faults_and_debug_logs(api: 
         ok = server.call("list_posts", {"limit": 2})
         assert not ok["result"].get("isError") and len(ok["result"]["structuredContent"]["posts"]) == 2
         bad = server.call("list_posts", {"limit": "many", "since": "\x00\u202e<b>", "zzz": None})
-        assert bad["result"]["isError"] and "limit" in result_text(bad)
-        assert server.call("get_delivery_summary", {"max_posts": [1], "since": 7})["result"]["isError"]
-        api.script(*[respond(502, "<html><body>Bad gateway</body></html>", "text/html")] * 3)
+        assert bad["result"]["isError"] and "`zzz`" in result_text(bad)
+        assert server.call("list_posts", {"limit": "many", "since": "\x00\u202e<b>"})["result"]["isError"]
+        assert server.call("get_delivery_summary", {"max_items": [1], "published_since": 7})["result"][
+            "isError"
+        ]
+        assert server.call("get_delivery_summary", {"max_posts": 5})["result"]["isError"]
+        # Every attempt of every walk (6 statuses, 3 attempts each) fails: nothing read, an isError.
+        before = len(api.requests)
+        api.script(*[respond(502, "<html><body>Bad gateway</body></html>", "text/html")] * 18)
         gateway = server.call("get_delivery_summary", {})
         assert gateway["result"]["isError"] and "HTTP 502" in result_text(gateway)
+        assert len(api.requests) - before == 18 and not api.faults
         api.script(respond(200, "not json", "application/json"))
         assert server.call("list_posts", {})["result"]["isError"]
         assert server.call("no_such_tool", {})["result"]["isError"]

@@ -1,4 +1,4 @@
-"""get_delivery_summary: counters passed on untouched, attention, upcoming, windows, progress."""
+"""get_delivery_summary: counters passed on untouched, each section on handmade posts, bounds, partials."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import pytest
 
 from genviral_mcp.emulator import PostsEmulator
 from genviral_mcp.summary import OVERDUE_AFTER
-from genviral_mcp.timestamps import parse_iso
 
-from conftest import KEY, NOW, Connect, structured
-from standin import StandInApi
+from conftest import KEY, Connect, error_text, structured
+from standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 
@@ -65,6 +64,7 @@ HANDMADE = [
             "A",
             "posted",
             published_url="https://www.tiktok.com/@a/video/1",
+            published_at="2026-11-27T12:01:00.000Z",
             error_message="spam_risk_too_many_posts (earlier attempt)",
         ),
     ),
@@ -73,7 +73,12 @@ HANDMADE = [
         "partial",
         "2026-11-26T10:00:00.000Z",
         "2026-11-26T12:00:00Z",
-        _state("A", "posted", published_url="https://www.tiktok.com/@a/video/2"),
+        _state(
+            "A",
+            "posted",
+            published_url="https://www.tiktok.com/@a/video/2",
+            published_at="2026-11-26T12:00:30Z",
+        ),
         _state("B", "failed", error_message="Board not found", last_attempted_at="2026-11-26T12:01:00Z"),
     ),
     _post("gone", "deleted", "2026-11-25T10:00:00.000Z", "2026-11-25T12:00:00Z", _state("B", "deleted")),
@@ -92,39 +97,44 @@ HANDMADE = [
 ]
 
 
-async def test_scope_counters_are_passed_on_exactly(connect: Connect, api: StandInApi) -> None:
+async def test_scope_counters_are_passed_on_exactly_under_names_that_cannot_be_misread(
+    connect: Connect, api: StandInApi
+) -> None:
     api.emulator = PostsEmulator(HANDMADE, {KEY: "ok"}, scope=DOC_SCOPE)
     async with connect() as client:
         body = structured(await client.call_tool("get_delivery_summary", {}))
-    assert body["scope"] == DOC_SCOPE
+        listed = structured(await client.call_tool("list_posts", {}))
+    expected = {
+        "total_posts": 193,
+        "not_yet_published_posts": 58,
+        "published_posts": 120,
+        "posts_by_status": DOC_SCOPE["by_status"],
+    }
+    assert body["scope"] == expected and listed["scope"] == expected
+    assert "pending" not in body["scope"], "58 must not read as the pending status (12)"
 
 
-async def test_attention_upcoming_and_counts(connect: Connect, api: StandInApi) -> None:
+async def test_attention_upcoming_and_went_out_on_handmade_posts(connect: Connect, api: StandInApi) -> None:
     api.emulator = PostsEmulator(HANDMADE, {KEY: "ok"})
     async with connect() as client:
-        body = structured(await client.call_tool("get_delivery_summary", {}))
+        body = structured(
+            await client.call_tool(
+                "get_delivery_summary", {"hours_ahead": 48, "published_since": "2026-11-26T00:00:00Z"}
+            )
+        )
     assert body["now"] == "2026-11-28 12:00 UTC"
-    assert body["window"]["posts_examined"] == len(HANDMADE)
-    assert body["window"]["more_posts_in_window"] is False
-    assert body["deliveries_by_status"] == {
-        "scheduled": 2,
-        "pending": 2,
-        "posted": 2,
-        "failed": 1,
-        "deleted": 1,
-        "retry": 1,
-    }
-    flagged = {item["post"]: item for item in body["needs_attention"]}
-    assert set(flagged) == {"stuck", "half", "again"}
-    assert body["needs_attention_deliveries"] == 3
-    assert flagged["half"]["deliveries"] == {"failed": {"a2": "Board not found"}}, (
-        "published account A is fine"
-    )
-    assert flagged["stuck"]["overdue_minutes"] == 180
-    retry_error = next(iter(flagged["again"]["deliveries"]["retry"].values()))
-    assert retry_error == "video_pull_failed HTTP 403", "control characters stripped"
-    assert [item["post"] for item in body["needs_attention"]] == ["stuck", "half", "again"], "newest first"
-    assert [item["post"] for item in body["upcoming"]] == ["up-1", "up-2"], "soonest first"
+    causes = {cause["cause"]: cause for cause in body["needs_attention"]["causes"]}
+    assert set(causes) == {
+        "still waiting more than 30 minutes after its scheduled time",
+        "Board not found",
+        "video_pull_failed HTTP 403",
+    }, "control characters stripped; published account A with its old error is fine"
+    assert body["needs_attention"] == body["needs_attention"] | {"deliveries": 3, "posts": 3}
+    assert list(causes["Board not found"]["posts"]) == ["half"]
+    assert causes["Board not found"]["accounts"] == ["account B"]
+    assert [item["id"] for item in body["upcoming"]["items"]] == ["up-1", "up-2"], "soonest first"
+    assert [item["id"] for item in body["went_out"]["items"]] == ["stale-ok", "half"], "newest first"
+    assert body["went_out"]["items"][0]["urls"] == {"account A": "https://www.tiktok.com/@a/video/1"}
 
 
 def test_overdue_threshold_is_documented_in_the_description() -> None:
@@ -133,64 +143,118 @@ def test_overdue_threshold_is_documented_in_the_description() -> None:
     assert f"{int(OVERDUE_AFTER.total_seconds() // 60)} minutes" in SUMMARY_DESCRIPTION
 
 
-async def test_default_window_is_the_newest_100_posts(connect: Connect, api: StandInApi) -> None:
+async def test_hours_and_max_items_are_clamped(connect: Connect) -> None:
     async with connect() as client:
-        body = structured(await client.call_tool("get_delivery_summary", {}))
-    assert body["window"]["posts_examined"] == 100
-    assert body["window"]["more_posts_in_window"] is True
-    assert len(api.requests) == 1
+        wide = structured(
+            await client.call_tool("get_delivery_summary", {"hours_ahead": "500", "max_items": 999})
+        )
+        narrow = structured(
+            await client.call_tool("get_delivery_summary", {"hours_ahead": 0, "max_items": 0})
+        )
+    assert wide["upcoming"]["hours"] == 168 and narrow["upcoming"]["hours"] == 1
+    assert len(narrow["needs_attention"]["causes"]) == 1
 
 
-async def test_window_larger_than_a_page_is_walked_without_duplicates(
-    connect: Connect, api: StandInApi, sample: list[dict[str, Any]]
+async def test_a_publish_window_backwards_is_refused_before_any_request(
+    connect: Connect, api: StandInApi
 ) -> None:
-    progress: list[tuple[float, float | None]] = []
-
-    async def on_progress(done: float, total: float | None, message: str | None) -> None:
-        progress.append((done, total))
-
     async with connect() as client:
         result = await client.call_tool(
-            "get_delivery_summary", {"max_posts": 1000}, progress_callback=on_progress
+            "get_delivery_summary",
+            {"published_since": "2026-11-28T00:00:00Z", "published_until": "2026-11-27T00:00:00Z"},
         )
-    body = structured(result)
-    assert body["window"]["posts_examined"] == len(sample)
-    assert body["window"]["more_posts_in_window"] is False
-    assert sum(body["posts_by_status"].values()) == len(sample)
-    assert len(api.requests) >= 3
-    assert all(req.query["limit"] == "100" for req in api.requests)
-    assert progress and progress[-1][0] == len(sample)
+    assert "published_since" in error_text(result)
+    assert api.all_requests == []
 
 
-async def test_since_until_window(connect: Connect, sample: list[dict[str, Any]]) -> None:
-    since, until = "2026-11-01T00:00:00Z", "2026-11-15T00:00:00Z"
-    inside = [p for p in sample if parse_iso(since) <= parse_iso(p["created_at"]) <= parse_iso(until)]
-    async with connect() as client:
-        body = structured(
-            await client.call_tool("get_delivery_summary", {"since": since, "until": until, "max_posts": 500})
-        )
-    assert body["window"]["since"] == "2026-11-01T00:00:00.000Z"
-    assert body["window"]["posts_examined"] == len(inside)
-    assert parse_iso(until) < NOW
-
-
-async def test_max_posts_is_clamped(connect: Connect) -> None:
-    async with connect() as client:
-        body = structured(await client.call_tool("get_delivery_summary", {"max_posts": "5000"}))
-        small = structured(await client.call_tool("get_delivery_summary", {"max_posts": 0}))
-    assert body["window"]["max_posts"] == 1000
-    assert small["window"]["max_posts"] == 1 and small["window"]["posts_examined"] == 1
-
-
-async def test_summary_stops_paging_on_its_time_budget(
-    connect: Connect, api: StandInApi, monkeypatch: pytest.MonkeyPatch
+async def test_a_later_page_failing_leaves_a_partial_summary_naming_the_next_call(
+    connect: Connect, api: StandInApi
 ) -> None:
-    import genviral_mcp.server as server_module
-
-    monkeypatch.setattr(server_module, "SUMMARY_PAGING_BUDGET_SECONDS", 0.15)
-    api.latency = 0.1
+    """The scheduled walk's second page fails: the rest is still answered, and the result says
+    what is missing and what to call next."""
+    posts = [
+        _post(
+            f"s{index:03d}",
+            "scheduled",
+            f"2026-11-{1 + index % 27:02d}T10:{index % 60:02d}:00.000Z",
+            "2026-12-01T10:00:00Z",
+        )
+        for index in range(150)
+    ] + HANDMADE
+    api.emulator = PostsEmulator(posts, {KEY: "ok"})
+    refusal = respond(418, '{"ok": false, "code": 418, "message": "teapot"}')
+    api.script_matching(lambda query: query.get("status") == "scheduled" and "until" in query, refusal)
     async with connect() as client:
-        body = structured(await client.call_tool("get_delivery_summary", {"max_posts": 1000}))
-    window = body["window"]
-    assert window["stopped_on_time_budget"] is True and window["more_posts_in_window"] is True
-    assert 100 <= window["posts_examined"] < 300
+        result = await client.call_tool("get_delivery_summary", {"hours_ahead": 168})
+        body = structured(result)
+        again = structured(await client.call_tool("get_delivery_summary", {"hours_ahead": 168}))
+    assert body["coverage"].startswith("incomplete")
+    assert len(body["incomplete"]) == 1 and body["incomplete"][0].startswith("scheduled: ")
+    assert "HTTP 418" in body["incomplete"][0] and "Call get_delivery_summary again" in body["incomplete"][0]
+    assert any("incomplete" in block.text for block in result.content[1:])
+    assert body["upcoming"]["posts"] == 100, "the first page (98 generated, up-1 and up-2) was kept"
+    assert "Board not found" in {cause["cause"] for cause in body["needs_attention"]["causes"]}
+    assert "incomplete" not in again and again["coverage"].startswith("exact")
+    assert again["upcoming"]["posts"] == 150 + 2
+
+
+async def test_every_walk_failing_is_an_error(connect: Connect, api: StandInApi) -> None:
+    refusal = respond(402, '{"ok": false, "code": 402, "error_code": "subscription_required"}')
+    api.script(*([refusal] * 6))
+    async with connect() as client:
+        result = await client.call_tool("get_delivery_summary", {})
+    assert "subscription" in error_text(result).lower() or "plan" in error_text(result)
+
+
+async def test_an_upstream_that_ignores_until_stops_the_walk(connect: Connect, api: StandInApi) -> None:
+    """The same newest page for every ``until``: each walk stops once nothing new arrives."""
+    posts = [
+        _post(
+            f"s{index:03d}",
+            "scheduled",
+            f"2026-11-{1 + index % 27:02d}T10:00:00.000Z",
+            "2026-12-01T10:00:00Z",
+        )
+        for index in range(150)
+    ]
+    emulator = PostsEmulator(posts, {KEY: "ok"}, scope={"by_status": {"scheduled": 150}})
+    original = emulator.handle
+    emulator.handle = lambda query, auth: original({k: v for k, v in query.items() if k != "until"}, auth)  # type: ignore[method-assign]
+    api.emulator = emulator
+    async with connect() as client:
+        body = structured(await client.call_tool("get_delivery_summary", {}))
+    scheduled = [request for request in api.requests if request.query.get("status") == "scheduled"]
+    assert len(scheduled) == 3, "one page, then two that brought nothing new"
+    assert any(line.startswith("scheduled:") and "same posts again" in line for line in body["incomplete"])
+
+
+async def test_walks_stop_at_the_page_cap(connect: Connect, api: StandInApi) -> None:
+    from genviral_mcp.query import WalkLimits
+
+    async with connect(walk_limits=WalkLimits(max_pages=1)) as client:
+        body = structured(await client.call_tool("get_delivery_summary", {}))
+    assert all(int(request.query["limit"]) == 100 for request in api.requests)
+    assert len(api.requests) == 6, "one page per status"
+    assert any("stops after 1 pages" in line for line in body.get("incomplete", [])) or body[
+        "coverage"
+    ].startswith("exact")
+
+
+async def test_summary_stops_paging_on_its_time_budget(connect: Connect, api: StandInApi) -> None:
+    from genviral_mcp.query import WalkLimits
+
+    posts = [
+        _post(
+            f"s{index:03d}",
+            "scheduled",
+            f"2026-11-{1 + index % 27:02d}T10:{index % 60:02d}:00.000Z",
+            "2026-12-01T10:00:00Z",
+        )
+        for index in range(350)
+    ]
+    api.emulator = PostsEmulator(posts, {KEY: "ok"})
+    api.latency = 0.1
+    async with connect(walk_limits=WalkLimits(budget_seconds=0.15)) as client:
+        body = structured(await client.call_tool("get_delivery_summary", {}))
+    line = next(line for line in body["incomplete"] if line.startswith("scheduled:"))
+    assert "ran out of time" in line and "until=" in line

@@ -13,31 +13,30 @@ import io
 import logging
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import TextIO
+from typing import Any, TextIO
 
 import anyio
 import httpx2 as httpx
 
 from genviral_mcp import __version__
+from genviral_mcp.accounts import HEALTHY_CONNECTIONS, AccountDirectory
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
 from genviral_mcp.errors import ConfigurationError, GenviralError, clean_text
-from genviral_mcp.models import Post, PostsData
-from genviral_mcp.query import MAX_LIMIT, PostsQuery
-from genviral_mcp.summary import WAITING_STATUSES, Attention, DeliveryReport, report
-from genviral_mcp.timestamps import minute
+from genviral_mcp.query import DEFAULT_HOURS_AHEAD, DEFAULT_MAX_ITEMS, SummaryRequest, WalkLimits
+from genviral_mcp.results import delivery_summary_output
+from genviral_mcp.survey import survey_scope
 
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_API, EXIT_CONFIG = 0, 1, 2
-LATEST_SHOWN = 5
 ATTENTION_SHOWN = 3
-CAPTION_CHARS = 60
 ERROR_CHARS = 110
+
+Summary = dict[str, Any]
 
 MISSING_KEY_HINT = (
     "In a terminal: export GENVIRAL_API_KEY=gva_live_... and run `genviral-mcp check` again.\n"
@@ -79,7 +78,7 @@ def run_check(
         say(line)
     started = time.perf_counter()
     try:
-        data = anyio.run(_fetch, settings, key, transport)
+        summary, requests, failed = anyio.run(_summarise, settings, key, transport, now)
     except GenviralError as exc:
         say(f"API        FAILED: {exc.message}")
         return EXIT_API
@@ -91,10 +90,13 @@ def run_check(
         )
         return EXIT_API
     elapsed_ms = (time.perf_counter() - started) * 1000
-    say(f"API        OK: {settings.posts_url} answered in {elapsed_ms:.0f} ms")
-    for line in _status(data, report(data.posts, now)):
+    say(f"API        OK: {settings.posts_url} answered {requests} requests in {elapsed_ms:.0f} ms")
+    for line in _status(summary):
         say(line)
     say()
+    if failed:
+        say("Some requests failed: the summary above is incomplete. Run `genviral-mcp check` again.")
+        return EXIT_API
     if demo:
         say(f"Sample data: {SAMPLE_NOTICE}")
         say("For your own posts: set GENVIRAL_API_KEY and run `genviral-mcp check` without --demo.")
@@ -110,10 +112,17 @@ def _tolerant_stdout() -> TextIO:
     return sys.stdout
 
 
-async def _fetch(settings: Settings, key: ApiKey, transport: httpx.AsyncBaseTransport | None) -> PostsData:
-    """One request for the newest 100 posts (the most one call returns), through the server's client."""
+async def _summarise(
+    settings: Settings, key: ApiKey, transport: httpx.AsyncBaseTransport | None, now: datetime
+) -> tuple[Summary, int, bool]:
+    """The default ``get_delivery_summary``, through the server's own client and code: the same
+    truth, with the number of requests it took and whether any failed."""
+    request = SummaryRequest.from_arguments(DEFAULT_HOURS_AHEAD, None, None, DEFAULT_MAX_ITEMS, now)
     async with build_http_client(settings, transport) as http:
-        return await PostsClient(http, settings).fetch(PostsQuery(limit=MAX_LIMIT), key)
+        client = PostsClient(http, settings)
+        survey = await survey_scope(client, AccountDirectory(), key, request.published_until, WalkLimits())
+    failed = any(walk.error is not None for walk in survey.walks)
+    return delivery_summary_output(survey, request, now).structured, survey.requests, failed
 
 
 def _configuration(settings: Settings, demo: bool) -> list[str]:
@@ -125,58 +134,77 @@ def _configuration(settings: Settings, demo: bool) -> list[str]:
     ]
 
 
-def _plain(text: str | None, limit: int) -> str:
-    return clean_text(text or "", limit)
+def _plain(text: object, limit: int) -> str:
+    return clean_text(str(text) if text is not None else "", limit)
 
 
-def _status(data: PostsData, found: DeliveryReport) -> list[str]:
-    scope = data.summary
-    counts = ", ".join(f"{_plain(name, 20)} {count}" for name, count in scope.by_status.items())
+def _status(summary: Summary) -> list[str]:
+    scope = summary.get("scope", {})
+    counts = ", ".join(
+        f"{_plain(name, 20)} {count}" for name, count in scope.get("posts_by_status", {}).items()
+    )
     lines = [
-        f"Scope      {scope.total if scope.total is not None else '?'} posts "
-        f"({scope.pending if scope.pending is not None else '?'} pending, "
-        f"{scope.published if scope.published is not None else '?'} published)",
+        f"Scope      {scope.get('total_posts', '?')} posts "
+        f"({scope.get('not_yet_published_posts', '?')} not yet published, "
+        f"{scope.get('published_posts', '?')} published)",
     ]
     if counts:
         lines.append(f"           by status: {counts}")
-    lines += ["", "Latest posts"]
-    lines += [_post_line(post) for post in data.posts[:LATEST_SHOWN]] or ["  (none yet)"]
-    lines += ["", *_attention(found, len(data.posts))]
-    if found.upcoming:
-        first = found.upcoming[0]
-        lines.append(f"Upcoming   {len(found.upcoming)} scheduled, next at {minute(first.scheduled_at)} UTC")
+    lines.append(f"Coverage   {_plain(summary.get('coverage'), 200)}")
+    lines += [f"           {_plain(problem, 300)}" for problem in summary.get("incomplete", [])]
+    lines += ["", *_attention(summary.get("needs_attention", {})), *_upcoming(summary.get("upcoming", {}))]
+    lines += _went_out(summary.get("went_out", {}))
+    lines += _accounts(summary.get("accounts", {}))
     return lines
 
 
-def _post_line(post: Post) -> str:
-    count = len(post.deliveries)
-    accounts = f"{count} account{'' if count == 1 else 's'}"
-    caption = _plain(post.caption, CAPTION_CHARS) or "(no caption)"
-    created = minute(post.created_at) or "?"
-    return f"  {created:<16}  {_plain(post.status, 12) or '?':<10} {accounts:<11} {caption}"
-
-
-def _attention(found: DeliveryReport, examined: int) -> list[str]:
-    if not found.attention:
-        return [f"Attention  none: no delivery among the latest {examined} posts needs a human"]
-    kinds: Counter[str] = Counter()
-    for item in found.attention:
-        for delivery in item.deliveries:
-            kinds["overdue" if delivery.status in WAITING_STATUSES else delivery.status or "?"] += 1
-    summary = ", ".join(f"{_plain(kind, 20)} {count}" for kind, count in kinds.most_common())
+def _attention(attention: Summary) -> list[str]:
+    if not attention.get("deliveries"):
+        return ["Attention  none: no delivery in scope needs a human"]
+    causes = attention.get("causes", [])
     lines = [
-        f"Attention  {found.attention_deliveries} deliveries on {len(found.attention)} of the latest "
-        f"{examined} posts ({summary})"
+        f"Attention  {attention['deliveries']} deliveries on {attention.get('posts', '?')} posts, "
+        f"{len(causes) + attention.get('causes_left_out', 0)} causes"
     ]
-    lines += [_attention_line(item) for item in found.attention[:ATTENTION_SHOWN]]
-    lines.append('           Ask your agent "which posts need attention?" (get_delivery_summary).')
+    for cause in causes[:ATTENTION_SHOWN]:
+        accounts = ", ".join(cause.get("accounts", []))
+        lines.append(
+            f"  {cause['deliveries']:>3} x {_plain(cause['cause'], ERROR_CHARS)} ({_plain(accounts, 80)})"
+        )
+        if cause.get("fix"):
+            lines.append(f"        fix: {_plain(cause['fix'], ERROR_CHARS)}")
+    lines.append('           Ask your agent "what needs my attention?" (get_delivery_summary).')
     return lines
 
 
-def _attention_line(item: Attention) -> str:
-    errors = [delivery.error_message for delivery in item.deliveries if delivery.error_message]
-    if errors:
-        why = _plain(errors[0], ERROR_CHARS)
-    else:
-        why = f"still waiting {item.overdue_minutes} min after its scheduled time"
-    return f"  {item.post.id[:8]}  {_plain(item.post.status, 12) or '?':<10} {why}"
+def _upcoming(upcoming: Summary) -> list[str]:
+    hours = upcoming.get("hours", DEFAULT_HOURS_AHEAD)
+    items = upcoming.get("items", [])
+    if not items:
+        return [f"Upcoming   none in the next {hours} h"]
+    first = items[0]
+    who = _plain(", ".join(first.get("accounts", [])), 80)
+    return [f"Upcoming   {upcoming['posts']} in the next {hours} h, next at {first['scheduled']} UTC ({who})"]
+
+
+def _went_out(went_out: Summary) -> list[str]:
+    line = (
+        f"Went out   {went_out.get('posts', 0)} posts ({went_out.get('deliveries', 0)} deliveries) "
+        f"published {went_out.get('published_since')} to {went_out.get('published_until')} UTC"
+    )
+    return (
+        [line]
+        if went_out.get("complete", True)
+        else [line, f"           {_plain(went_out.get('note'), 300)}"]
+    )
+
+
+def _accounts(accounts: Summary) -> list[str]:
+    troubled = [
+        f"{_plain(label, 60)} ({_plain(facts['connection'], 30)})"
+        for label, facts in accounts.items()
+        if facts.get("connection") and facts["connection"].lower() not in HEALTHY_CONNECTIONS
+    ]
+    if not troubled:
+        return []
+    return [f"Accounts   not connected: {', '.join(troubled)}"]

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from genviral_mcp import __version__
 from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.errors import UpstreamError, api_refusal, clean_text, redact, redact_bytes
-from genviral_mcp.models import Envelope, PostsData
+from genviral_mcp.models import Account, AccountsEnvelope, Envelope, PostsData
 from genviral_mcp.query import PostsQuery
 from genviral_mcp.retry import RetryPolicy, parse_retry_after
 
@@ -24,6 +24,8 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_ERROR_BODY_BYTES = 64 * 1024
 #: Connections to the API; a desktop agent rarely runs more than a few calls at once.
 MAX_CONNECTIONS = 20
+#: ``GET /accounts`` is an enrichment: one short attempt, never a retry, never a reason to fail.
+ACCOUNTS_TIMEOUT_SECONDS = 5.0
 
 
 def user_agent() -> str:
@@ -88,6 +90,7 @@ class PostsClient:
     def __init__(self, http: httpx.AsyncClient, settings: Settings, retry: RetryPolicy | None = None) -> None:
         self._http = http
         self._url = settings.posts_url
+        self._accounts_url = settings.accounts_url
         self._timeout = settings.timeout
         self._retry = retry or RetryPolicy()
 
@@ -108,6 +111,30 @@ class PostsClient:
                     raise _gave_up(exc, attempt, anyio.current_time() - started) from exc
                 logger.info("attempt %d failed (%s); retrying in %.2f s", attempt, exc.message, wait)
                 await anyio.sleep(wait)
+
+    async def fetch_accounts(self, key: ApiKey) -> list[Account] | None:
+        """The scope's connected accounts, or ``None`` when ``GET /accounts`` fails in any way.
+
+        Undocumented in the API reference, so it only ever enriches a result: one attempt, bounded
+        by :data:`ACCOUNTS_TIMEOUT_SECONDS`, and every failure is logged at INFO and swallowed.
+        """
+        budget = min(self._timeout, ACCOUNTS_TIMEOUT_SECONDS)
+        headers = {"authorization": f"Bearer {key.reveal()}"}
+        try:
+            with anyio.fail_after(budget):
+                async with self._http.stream("GET", self._accounts_url, headers=headers) as response:
+                    body = await read_body(response)
+            if not response.is_success:
+                logger.info("GET /accounts answered HTTP %d; showing account ids only", response.status_code)
+                return None
+            envelope = AccountsEnvelope.model_validate_json(redact_bytes(body, key.reveal()))
+        except (httpx.HTTPError, TimeoutError, BodyTooLarge, ValidationError, ValueError) as exc:
+            logger.info("GET /accounts failed (%s); showing account ids only", type(exc).__name__)
+            return None
+        if not envelope.ok or envelope.data is None:
+            logger.info("GET /accounts answered without accounts; showing account ids only")
+            return None
+        return envelope.data.accounts
 
     async def _attempt(self, params: dict[str, str], key: ApiKey, budget: float) -> PostsData:
         logger.debug("GET %s params=%s", self._url, params)

@@ -107,6 +107,10 @@ class Settings:
     def posts_url(self) -> str:
         return f"{self.base_url}/posts"
 
+    @property
+    def accounts_url(self) -> str:
+        return f"{self.base_url}/accounts"
+
     def require_ready(self) -> ApiKey:
         """The key to send, or a :class:`ConfigurationError` saying what to fix."""
         if self.problem:

@@ -51,15 +51,19 @@ def demo_transport(now: datetime, count: int = DEMO_POST_COUNT) -> httpx.MockTra
     import httpx2 as httpx
 
     from genviral_mcp.emulator import PLAN_OK, PostsEmulator
-    from genviral_mcp.sample_data import sample_posts
+    from genviral_mcp.sample_data import sample_accounts, sample_posts
 
-    emulator = PostsEmulator(sample_posts(now, count), {DEMO_KEY: PLAN_OK})
-    posts_path = urlsplit(DEMO_BASE_URL).path + "/posts"
+    emulator = PostsEmulator(sample_posts(now, count), {DEMO_KEY: PLAN_OK}, accounts=sample_accounts())
+    base_path = urlsplit(DEMO_BASE_URL).path
 
     def handle(request: httpx.Request) -> httpx.Response:
-        if request.method != "GET" or request.url.path != posts_path:
+        authorization = request.headers.get("authorization")
+        if request.method == "GET" and request.url.path == base_path + "/posts":
+            answer = emulator.handle(dict(request.url.params), authorization)
+        elif request.method == "GET" and request.url.path == base_path + "/accounts":
+            answer = emulator.handle_accounts(authorization)
+        else:
             return httpx.Response(404, json={"ok": False, "code": 404, "message": "Not found"})
-        answer = emulator.handle(dict(request.url.params), request.headers.get("authorization"))
         return httpx.Response(answer.status, content=answer.body, headers=dict(answer.headers))
 
     return httpx.MockTransport(handle)

@@ -1,4 +1,4 @@
-"""An emulation of ``GET /api/partner/v1/posts`` that speaks the API's exact wire format.
+"""An emulation of ``GET /api/partner/v1/posts`` (and ``GET /accounts``) in the API's exact wire format.
 
 It implements the published contract: Bearer auth, the ``status``/``limit``/``since``/``until``
 query parameters (clamping and inclusive bounds included), ``invalid_since``/``invalid_until``,
@@ -81,6 +81,17 @@ class PostsEmulator:
     keys: Mapping[str, str]
     #: Counters to report instead of computing them (the real API's may not add up).
     scope: JsonObject | None = None
+    #: ``GET /accounts``'s list, as Genviral's CLI reads it; ``None`` answers 404 (not offered).
+    accounts: Sequence[JsonObject] | None = None
+
+    def handle_accounts(self, authorization: str | None) -> EmulatedResponse:
+        refusal = self._authorize(authorization)
+        if refusal is not None:
+            return refusal
+        if self.accounts is None:
+            return _envelope_error(404, "Not found")
+        payload = {"ok": True, "code": 200, "message": "Accounts", "data": {"accounts": self.accounts}}
+        return EmulatedResponse(200, json.dumps(payload, ensure_ascii=False).encode())
 
     def handle(self, query: Mapping[str, str], authorization: str | None) -> EmulatedResponse:
         refusal = self._authorize(authorization)

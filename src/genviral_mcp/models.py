@@ -76,3 +76,23 @@ class Envelope(_Open):
     message: str | None = None
     error_code: str | None = None
     data: PostsData | None = None
+
+
+class Account(_Open):
+    """One connected account, from ``GET /accounts`` (undocumented: an enrichment only)."""
+
+    id: str
+    platform: str | None = None
+    type: str | None = None
+    username: str | None = None
+    display_name: str | None = None
+    status: str | None = None
+
+
+class AccountsData(_Open):
+    accounts: list[Account]
+
+
+class AccountsEnvelope(_Open):
+    ok: bool
+    data: AccountsData | None = None

@@ -1,4 +1,4 @@
-"""Pages of posts: one page with an exact next-page bound, or a whole window walked backwards.
+"""Pages of posts: one page with an exact next-page bound, or every post of one status walked backwards.
 
 The API has no cursor. The only way back is ``until`` set to the oldest ``created_at`` seen,
 and that bound is inclusive. So a full page holds back its oldest posts (those sharing the
@@ -9,18 +9,15 @@ neither repeats a post nor skips one that shares the boundary instant.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
+from genviral_mcp.errors import UpstreamError
 from genviral_mcp.models import Post, ScopeSummary
-from genviral_mcp.query import MAX_LIMIT, PostsQuery
+from genviral_mcp.query import MAX_LIMIT, FilterStatus, PostsQuery, WalkLimits
 from genviral_mcp.timestamps import parse_iso
-
-ProgressCallback = Callable[[int, int], Awaitable[None]]
-
 
 #: The API's timestamps have millisecond precision.
 _TICK = timedelta(milliseconds=1)
@@ -71,50 +68,76 @@ async def fetch_page(client: PostsClient, query: PostsQuery, key: ApiKey) -> Pag
 
 
 @dataclass
-class Window:
-    """The posts examined for a summary, newest first, de-duplicated."""
+class StatusWalk:
+    """The posts of one status (created at or before ``until``), newest first: all, or as far as a
+    bound let the walk get."""
 
+    status: str
+    until: datetime | None = None
     posts: list[Post] = field(default_factory=list)
-    scope: ScopeSummary = field(default_factory=ScopeSummary)
-    #: True when the window holds posts beyond those examined.
-    more: bool = False
-    #: True when the walk stopped on its time budget rather than on ``max_posts``.
-    out_of_time: bool = False
+    scope: ScopeSummary | None = None
+    requests: int = 0
+    #: True when every matching post was seen: a short page, or the scope counter reached.
+    complete: bool = False
+    #: Why the walk stopped before it was complete: a bound, a repeating upstream, or a failure.
+    stopped: str | None = None
+    error: UpstreamError | None = None
+
+    @property
+    def expected(self) -> int | None:
+        """The scope counter for this status; ``retry`` has none (it is not a lifecycle bucket)."""
+        return self.scope.by_status.get(self.status) if self.scope is not None else None
+
+    @property
+    def oldest_created(self) -> datetime | None:
+        return created(self.posts[-1]) if self.posts else None
 
 
-async def walk_window(
+async def walk_status(
     client: PostsClient,
-    query: PostsQuery,
     key: ApiKey,
-    max_posts: int,
+    status: FilterStatus,
+    limits: WalkLimits,
     *,
-    budget_seconds: float,
-    progress: ProgressCallback | None = None,
-) -> Window:
-    """Collect up to ``max_posts`` posts matching ``query``, newest first, paging ``until`` back."""
-    window = Window()
+    until: datetime | None = None,
+    started: float | None = None,
+) -> StatusWalk:
+    """Page back through the posts of one status until all are seen or a bound stops the walk.
+
+    It stops when a page is short, when the scope counter for the status is reached, after
+    ``limits.max_pages`` pages, on the time budget, or when Genviral sends no post it has not sent
+    before (twice: once more just past the boundary instant, in case a page's worth of posts share
+    it). A failed page ends the walk with what it has and the error; it is never raised.
+    """
+    walk = StatusWalk(status=status, until=until)
     seen: set[str] = set()
-    started = time.monotonic()
-    page_query = replace(query, limit=MAX_LIMIT)
+    started = time.monotonic() if started is None else started
+    query = PostsQuery(status=status, limit=MAX_LIMIT, until=until)
+    stale_pages = 0
     while True:
-        data = await client.fetch(page_query, key)
-        window.scope = data.summary
+        try:
+            data = await client.fetch(query, key)
+        except UpstreamError as exc:
+            walk.error, walk.stopped = exc, "failed"
+            return walk
+        walk.requests += 1
+        walk.scope = walk.scope or data.summary
         fresh = [post for post in data.posts if post.id not in seen]
         seen.update(post.id for post in fresh)
-        window.posts.extend(fresh)
-        if progress is not None:
-            await progress(min(len(window.posts), max_posts), max_posts)
-        full = len(data.posts) >= page_query.limit
-        if len(window.posts) >= max_posts:
-            window.more = full or len(window.posts) > max_posts
-            del window.posts[max_posts:]
-            return window
-        oldest = created(data.posts[-1]) if data.posts else None
-        if not full or oldest is None:
-            return window
-        if not fresh:  # more than a page of posts share one instant: step past it
-            oldest -= _TICK
-        if time.monotonic() - started > budget_seconds:
-            window.more = window.out_of_time = True
-            return window
-        page_query = page_query.older_than(oldest)
+        walk.posts.extend(fresh)
+        expected = walk.expected
+        if len(data.posts) < query.limit or (expected is not None and len(seen) >= expected):
+            walk.complete = True
+            return walk
+        oldest = created(data.posts[-1])
+        stale_pages = 0 if fresh else stale_pages + 1
+        if oldest is None or stale_pages >= 2:
+            walk.stopped = "repeating"
+            return walk
+        if walk.requests >= limits.max_pages:
+            walk.stopped = "page_cap"
+            return walk
+        if time.monotonic() - started > limits.budget_seconds:
+            walk.stopped = "time_budget"
+            return walk
+        query = query.older_than(oldest - _TICK if stale_pages else oldest)

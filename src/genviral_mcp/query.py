@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from genviral_mcp.errors import InvalidArgument
@@ -68,3 +68,72 @@ class PostsQuery:
     def describe(self) -> dict[str, str | int]:
         """The filters as applied, for the result (``limit`` after clamping)."""
         return {key: (int(value) if key == "limit" else value) for key, value in self.to_params().items()}
+
+
+DEFAULT_HOURS_AHEAD, MAX_HOURS_AHEAD = 24, 7 * 24
+DEFAULT_MAX_ITEMS, MAX_ITEMS = 10, 100
+#: Without ``published_since``, "what went out" means the last day.
+DEFAULT_PUBLISHED_SPAN = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class SummaryRequest:
+    """``get_delivery_summary``'s arguments, validated: the questions' windows, not API filters."""
+
+    hours_ahead: int
+    published_since: datetime
+    published_until: datetime
+    max_items: int
+    #: Whether the caller gave the publish window (it is then carried into every next call).
+    window_given: bool = False
+
+    @classmethod
+    def from_arguments(
+        cls,
+        hours_ahead: int,
+        published_since: str | None,
+        published_until: str | None,
+        max_items: int,
+        now: datetime,
+    ) -> SummaryRequest:
+        end = parse_timestamp("published_until", published_until) if published_until else now
+        start = (
+            parse_timestamp("published_since", published_since)
+            if published_since
+            else end - DEFAULT_PUBLISHED_SPAN
+        )
+        if start > end:
+            raise InvalidArgument(
+                "published_since",
+                f"it is after `published_until` ({exact(start)} > {exact(end)})",
+                f"published_since=2025-01-30T00:00:00Z with published_until={TIMESTAMP_EXAMPLE}",
+            )
+        return cls(
+            hours_ahead=max(1, min(MAX_HOURS_AHEAD, hours_ahead)),
+            published_since=start,
+            published_until=end,
+            max_items=max(1, min(MAX_ITEMS, max_items)),
+            window_given=bool(published_since or published_until),
+        )
+
+    def upcoming_until(self, now: datetime) -> datetime:
+        return now + timedelta(hours=self.hours_ahead)
+
+    def arguments(self, **changes: int) -> dict[str, str | int]:
+        """The arguments that repeat this request (with ``changes``), for a result's next call."""
+        args: dict[str, str | int] = {"hours_ahead": self.hours_ahead}
+        if self.window_given:
+            args["published_since"] = exact(self.published_since)
+            args["published_until"] = exact(self.published_until)
+        args["max_items"] = self.max_items
+        return {**args, **changes}
+
+
+@dataclass(frozen=True)
+class WalkLimits:
+    """Bounds on a summary's walks; tests shrink them to reach the bounds with little data."""
+
+    #: Pages of 100 per status: 1,000 posts of one status.
+    max_pages: int = 10
+    #: Paging stops after this long and the result says how far it got.
+    budget_seconds: float = 30.0

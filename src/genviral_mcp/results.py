@@ -12,8 +12,13 @@ The shape is designed for the pretty-printed view, where every key costs a line:
 
 * ``now`` once, as ``YYYY-MM-DD HH:MM UTC``; every other time is ``YYYY-MM-DD HH:MM`` in UTC
   (the full view keeps the API's exact timestamps).
-* ``accounts`` maps short aliases (``a1``, ``a2``...) to account ids, said once; deliveries use
-  the alias.
+* Accounts are named by stable labels (``tiktok @luna.bakes``, or ``account 0f4f54d4`` when
+  Genviral's account list is unavailable: see :mod:`genviral_mcp.accounts`); ``accounts`` maps
+  each label used to its account id.
+* Every post a result mentions carries its exact ``created`` instant: ``list_posts`` with
+  ``since`` and ``until`` both set to it and ``detail="full"`` returns that post in full.
+* The scope counters are Genviral's own, verbatim, under names that say what they count:
+  ``not_yet_published_posts`` is pending + scheduled posts, not the ``pending`` status.
 * A concise post's ``deliveries`` groups accounts by status, and each account maps to its
   published URL (``posted``), its error message (failures), or ``""`` when there is nothing
   more to say: ``{"posted": {"a1": "https://..."}, "failed": {"a2": "Board not found"}}``.
@@ -33,22 +38,35 @@ from typing import Any, Literal
 
 from pydantic_core import PydanticSerializationError, to_json
 
-from genviral_mcp.errors import clean_text
+from genviral_mcp.accounts import AccountLabels, connection_problem
+from genviral_mcp.errors import UpstreamError, clean_text
 from genviral_mcp.models import Delivery, Post, ScopeSummary
-from genviral_mcp.pages import Page, Window
-from genviral_mcp.query import PostsQuery
-from genviral_mcp.summary import Attention, report
+from genviral_mcp.pages import Page, StatusWalk
+from genviral_mcp.query import MAX_ITEMS, PostsQuery, SummaryRequest
+from genviral_mcp.summary import CauseGroup, DeliveryFacts, WentOut, Windows, analyse
+from genviral_mcp.survey import ATTENTION_WALKS, Survey
 from genviral_mcp.timestamps import exact, minute
 
 Detail = Literal["concise", "full"]
 JsonObject = dict[str, Any]
 
-CAPTION_CHARS = 80
-SUMMARY_CAPTION_CHARS = 50
+CAPTION_CHARS = 60
+SUMMARY_CAPTION_CHARS = 40
 ERROR_CHARS = 200
 FULL_ERROR_CHARS = 500
-ATTENTION_CAP = 15
-UPCOMING_CAP = 10
+#: Accounts listed in a summary; a scope rarely has more, and the rest are counted.
+ACCOUNTS_CAP = 50
+POST_DETAILS = (
+    'To see any post above in full, call list_posts with since and until both set to its "created" '
+    'value and detail="full".'
+)
+#: Scope counters renamed so that none reads as something else (``pending`` is not the status).
+COUNTER_NAMES = {
+    "total": "total_posts",
+    "pending": "not_yet_published_posts",
+    "published": "published_posts",
+    "by_status": "posts_by_status",
+}
 
 
 @dataclass(frozen=True)
@@ -87,25 +105,13 @@ def _compact(mapping: JsonObject) -> JsonObject:
     return {key: value for key, value in mapping.items() if value not in (None, "", [], {})}
 
 
-class AccountAliases:
-    """Short, stable-within-a-result names for account ids."""
-
-    def __init__(self) -> None:
-        self._by_id: dict[str, str] = {}
-
-    def __call__(self, account_id: str) -> str:
-        alias = self._by_id.get(account_id)
-        if alias is None:
-            alias = self._by_id[account_id] = f"a{len(self._by_id) + 1}"
-        return alias
-
-    def legend(self) -> dict[str, str]:
-        return {alias: account_id for account_id, alias in self._by_id.items()}
-
-
 def scope_counters(scope: ScopeSummary) -> JsonObject:
-    """The API's scope counters, exactly as given (never recomputed)."""
-    return scope.model_dump(exclude_none=True)
+    """The API's scope counters, exactly as given (never recomputed), under names that say what
+    each counts."""
+    return {
+        COUNTER_NAMES.get(name, clean_text(name, 40)): value
+        for name, value in scope.model_dump(exclude_none=True).items()
+    }
 
 
 def _delivery_value(delivery: Delivery) -> str:
@@ -116,30 +122,34 @@ def _delivery_value(delivery: Delivery) -> str:
     return delivery.published_url or ""
 
 
-def grouped_deliveries(deliveries: list[Delivery], alias: AccountAliases) -> dict[str, dict[str, str]]:
-    """``{status: {alias: url | error | ""}}``: one line per delivery when pretty-printed."""
-    grouped: dict[str, dict[str, str]] = {}
-    for delivery in deliveries:
-        grouped.setdefault(delivery.status or "unknown", {})[alias(delivery.account_id)] = _delivery_value(
-            delivery
-        )
-    return grouped
+def delivery_line(delivery: Delivery) -> str:
+    """``posted https://…``, ``failed: <error>`` or just the status: one line, no nesting."""
+    status = delivery.status or "unknown"
+    value = _delivery_value(delivery)
+    if not value:
+        return status
+    return f"{status} {value}" if status == "posted" else f"{status}: {value}"
 
 
-def concise_post(post: Post, alias: AccountAliases) -> JsonObject:
+def flat_deliveries(deliveries: list[Delivery], alias: AccountLabels) -> dict[str, str]:
+    """``{account: "status[ url | : error]"}``: one line per delivery when pretty-printed, one
+    nesting level less than grouping by status (each level is indentation on every line)."""
+    return {alias(delivery.account_id): delivery_line(delivery) for delivery in deliveries}
+
+
+def concise_post(post: Post, alias: AccountLabels) -> JsonObject:
     """One post in the concise view; built key by key, since it runs for every post of a page."""
     shaped: JsonObject = {"id": post.id, "status": post.status or "unknown"}
-    for key, stamp in (("created", post.created_at), ("scheduled", post.scheduled_at)):
-        if stamp:
-            shaped[key] = minute(stamp)
-    if post.media and post.media.type:
-        shaped["media"] = post.media.type
+    if post.created_at:
+        shaped["created"] = post.created_at  # exact: since = until = this finds the post
+    if post.scheduled_at:
+        shaped["scheduled"] = minute(post.scheduled_at)
     caption = shorten_caption(post.caption, CAPTION_CHARS) if post.caption else ""
     if caption:
         shaped["caption"] = caption
     deliveries = post.deliveries
     if deliveries:
-        shaped["deliveries"] = grouped_deliveries(deliveries, alias)
+        shaped["deliveries"] = flat_deliveries(deliveries, alias)
         earlier = {
             alias(delivery.account_id): clean_text(delivery.error_message, ERROR_CHARS)
             for delivery in deliveries
@@ -150,7 +160,7 @@ def concise_post(post: Post, alias: AccountAliases) -> JsonObject:
     return shaped
 
 
-def full_delivery(delivery: Delivery, alias: AccountAliases) -> JsonObject:
+def full_delivery(delivery: Delivery, alias: AccountLabels) -> JsonObject:
     error_key = "earlier_error" if delivery.status == "posted" else "error_message"
     error = clean_text(delivery.error_message, FULL_ERROR_CHARS) if delivery.error_message else None
     return _compact(
@@ -166,7 +176,7 @@ def full_delivery(delivery: Delivery, alias: AccountAliases) -> JsonObject:
     )
 
 
-def full_post(post: Post, alias: AccountAliases) -> JsonObject:
+def full_post(post: Post, alias: AccountLabels) -> JsonObject:
     return _compact(
         {
             "id": post.id,
@@ -184,24 +194,26 @@ def full_post(post: Post, alias: AccountAliases) -> JsonObject:
     )
 
 
-def list_posts_output(page: Page, query: PostsQuery, detail: Detail, now: datetime) -> ToolOutput:
+def list_posts_output(
+    page: Page, query: PostsQuery, detail: Detail, now: datetime, labels: AccountLabels
+) -> ToolOutput:
     """``list_posts``: the page, newest first, with filters, counts, scope counters and paging."""
-    alias = AccountAliases()
     shape = concise_post if detail == "concise" else full_post
-    posts = [shape(post, alias) for post in page.posts]
+    posts = [shape(post, labels) for post in page.posts]
+    filters = {**query.describe(), "detail": detail}
     structured: JsonObject = {
         "now": now_label(now),
-        "filters": query.describe(),
+        "filters": filters,
         "returned": len(posts),
         "scope": scope_counters(page.scope),
-        "accounts": alias.legend(),
+        "accounts": labels.legend(),
         "posts": posts,
     }
     if not structured["accounts"]:
         del structured["accounts"]
     notes: tuple[str, ...] = ()
     if page.next_until is not None:
-        next_args = {**query.describe(), "until": exact(page.next_until)}
+        next_args = {**filters, "until": exact(page.next_until)}
         structured["next_page"] = next_args
         notes = (
             f"More posts match. For the next page call list_posts with until={next_args['until']} "
@@ -210,75 +222,225 @@ def list_posts_output(page: Page, query: PostsQuery, detail: Detail, now: dateti
     return ToolOutput(structured, notes)
 
 
-def _attention_item(item: Attention, alias: AccountAliases) -> JsonObject:
+# --- get_delivery_summary -------------------------------------------------------------------
+
+
+def _post_refs(posts: list[Post], cap: int) -> dict[str, str]:
+    """``{post id: exact created}``: enough to fetch each post in full with ``list_posts``."""
+    return {post.id: post.created_at or "" for post in posts[:cap]}
+
+
+def _labels(account_ids: set[str] | list[str], labels: AccountLabels) -> list[str]:
+    return sorted({labels(account_id) for account_id in account_ids})
+
+
+def _cause_item(group: CauseGroup, labels: AccountLabels, cap: int) -> JsonObject:
+    posts = list(group.posts.values())
+    return _compact(
+        {
+            "cause": group.cause,
+            "fix": group.fix,
+            "deliveries": group.deliveries,
+            "accounts": _labels(group.account_ids, labels),
+            "newest": minute(exact(group.newest)) if group.posts else None,
+            "posts": _post_refs(posts, cap),
+            "posts_left_out": max(0, len(posts) - cap) or None,
+        }
+    )
+
+
+def _upcoming_item(post: Post, labels: AccountLabels) -> JsonObject:
+    return _compact(
+        {
+            "scheduled": minute(post.scheduled_at),
+            "id": post.id,
+            "created": post.created_at,
+            "status": clean_text(post.status, 40) if post.status != "scheduled" and post.status else None,
+            "accounts": _labels([delivery.account_id for delivery in post.deliveries], labels),
+            "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS) if post.caption else None,
+        }
+    )
+
+
+def _went_out_item(item: WentOut, labels: AccountLabels) -> JsonObject:
     post = item.post
     return _compact(
         {
-            "post": post.id,
-            "status": post.status or "unknown",
-            "scheduled": minute(post.scheduled_at),
-            "overdue_minutes": item.overdue_minutes,
-            "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS) if post.caption else None,
-            "deliveries": grouped_deliveries(item.deliveries, alias),
-        }
-    )
-
-
-def _upcoming_item(post: Post, alias: AccountAliases) -> JsonObject:
-    return _compact(
-        {
-            "post": post.id,
-            "scheduled": minute(post.scheduled_at),
-            "status": post.status,
-            "accounts": [alias(delivery.account_id) for delivery in post.deliveries],
+            "published": minute(exact(item.published)),
+            "id": post.id,
+            "created": post.created_at,
+            "urls": {
+                labels(delivery.account_id): delivery.published_url or "" for delivery in item.deliveries
+            },
             "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS) if post.caption else None,
         }
     )
 
 
-def _window_label(query: PostsQuery, window: Window, max_posts: int) -> JsonObject:
-    newest = window.posts[0].created_at if window.posts else None
-    oldest = window.posts[-1].created_at if window.posts else None
-    return _compact(
-        {
-            "since": exact(query.since) if query.since else None,
-            "until": exact(query.until) if query.until else None,
-            "status": query.status,
-            "max_posts": max_posts,
-            "posts_examined": len(window.posts),
-            "newest_created": minute(newest),
-            "oldest_created": minute(oldest),
-            "more_posts_in_window": window.more,
-            "stopped_on_time_budget": window.out_of_time or None,
-        }
-    )
-
-
-def delivery_summary_output(window: Window, query: PostsQuery, max_posts: int, now: datetime) -> ToolOutput:
-    """``get_delivery_summary``: scope counters plus what the examined window says."""
-    found = report(window.posts, now)
-    alias = AccountAliases()
-    attention = [_attention_item(item, alias) for item in found.attention[:ATTENTION_CAP]]
-    upcoming = [_upcoming_item(post, alias) for post in found.upcoming[:UPCOMING_CAP]]
-    structured = _compact(
-        {
-            "now": now_label(now),
-            "scope": scope_counters(window.scope),
-            "window": _window_label(query, window, max_posts),
-            "posts_by_status": dict(found.posts_by_status.most_common()),
-            "deliveries_by_status": dict(found.deliveries_by_status.most_common()),
-            "needs_attention_deliveries": found.attention_deliveries,
-            "needs_attention": attention,
-            "needs_attention_posts_left_out": max(0, len(found.attention) - ATTENTION_CAP) or None,
-            "upcoming": upcoming,
-            "upcoming_left_out": max(0, len(found.upcoming) - UPCOMING_CAP) or None,
-            "accounts": alias.legend(),
-        }
-    )
-    notes: tuple[str, ...] = ()
-    if window.more:
-        notes = (
-            f"Examined the newest {len(window.posts)} posts of the window; it holds more. Raise max_posts "
-            "(up to 1000) or narrow since/until to cover the rest.",
+def _walk_problem(walk: StatusWalk) -> str:
+    """Why a walk is incomplete, and the exact next call that shows what it left out."""
+    if walk.error is not None:
+        return (
+            f"{walk.status}: {_error_text(walk.error)} Posts with this status that were not read are "
+            "missing above. Call get_delivery_summary again; if it keeps failing, "
+            f'list_posts with status="{walk.status}" reads them page by page.'
         )
+    reason = {
+        "page_cap": f"the walk stops after {walk.requests} pages",
+        "time_budget": "the walk ran out of time",
+        "repeating": "Genviral sent the same posts again",
+    }.get(walk.stopped or "", "the walk stopped early")
+    oldest = walk.oldest_created
+    expected = f" of {walk.expected}" if walk.expected is not None else ""
+    older = (
+        f' Next: list_posts with status="{walk.status}" and until={exact(oldest)} shows the older ones.'
+        if oldest is not None
+        else ""
+    )
+    return (
+        f"{walk.status}: examined the newest {len(walk.posts)}{expected} posts by creation time ({reason});"
+        f" older ones were not examined.{older}"
+    )
+
+
+def _error_text(error: UpstreamError) -> str:
+    return clean_text(error.message, 300)
+
+
+def _went_out_section(
+    facts: DeliveryFacts, survey: Survey, request: SummaryRequest, labels: AccountLabels
+) -> JsonObject:
+    cap = request.max_items
+    section: JsonObject = {
+        "published_since": minute(exact(request.published_since)),
+        "published_until": minute(exact(request.published_until)),
+        "posts": len(facts.went_out),
+        "deliveries": facts.went_out_deliveries,
+        "items": [_went_out_item(item, labels) for item in facts.went_out[:cap]],
+        "left_out": max(0, len(facts.went_out) - cap) or None,
+    }
+    walks = [survey.walk(status) for status in ("posted", "partial", "retry")]
+    unfinished = [walk for walk in walks if walk is not None and not walk.complete]
+    section["complete"] = not unfinished
+    posted = survey.walk("posted")
+    if posted is not None and not posted.complete and posted.error is None and posted.oldest_created:
+        oldest = exact(posted.oldest_created)
+        section["looked_back_to"] = oldest
+        section["note"] = (
+            f"Only posted posts created since {oldest} were examined ({len(posted.posts)} posts); a post "
+            "created earlier and published in this window would be missing. list_posts with "
+            f'status="posted" and until={oldest} pages further back.'
+        )
+    elif unfinished:
+        section["note"] = "Some posts could not be examined: see incomplete."
+    return _compact(section)
+
+
+def _account_item(account_id: str, facts: DeliveryFacts, labels: AccountLabels) -> JsonObject:
+    activity = facts.accounts[account_id]
+    account = labels.account(account_id)
+    return _compact(
+        {
+            "id": account_id,
+            "platform": clean_text(account.platform, 20) if account and account.platform else None,
+            "connection": clean_text(account.status, 40) if account and account.status else None,
+            "published_in_window": activity.published_in_window,
+            "needs_attention": activity.needs_attention,
+            "last_error": activity.last_error,
+        }
+    ) | {"published_in_window": activity.published_in_window, "needs_attention": activity.needs_attention}
+
+
+def _accounts_section(facts: DeliveryFacts, labels: AccountLabels) -> tuple[JsonObject, int]:
+    def has_problem(account_id: str) -> bool:
+        return bool(
+            facts.accounts[account_id].needs_attention or connection_problem(labels.account(account_id))
+        )
+
+    ordered = sorted(facts.accounts, key=lambda account_id: (not has_problem(account_id), labels(account_id)))
+    shown = {
+        labels(account_id): _account_item(account_id, facts, labels) for account_id in ordered[:ACCOUNTS_CAP]
+    }
+    return shown, max(0, len(ordered) - ACCOUNTS_CAP)
+
+
+def delivery_summary_output(survey: Survey, request: SummaryRequest, now: datetime) -> ToolOutput:
+    """``get_delivery_summary``: the scope's counters, then each everyday question answered."""
+    failures = [walk.error for walk in survey.walks if walk.error is not None]
+    if survey.scope is None:  # not one page was read: nothing to summarise
+        raise failures[0] if failures else UpstreamError("Genviral returned nothing to summarise.")
+    labels = survey.labels
+    windows = Windows(now, request.upcoming_until(now), request.published_since, request.published_until)
+    facts = analyse(
+        survey.posts(),
+        windows,
+        lambda account_id: connection_problem(labels.account(account_id)),
+        labels.known_ids(),
+    )
+    cap = request.max_items
+    incomplete = [_walk_problem(walk) for walk in survey.walks if not walk.complete]
+    attention_walks = [survey.walk(status) for status in ATTENTION_WALKS]
+    exact_scope = all(walk is not None and walk.complete for walk in attention_walks)
+    accounts, accounts_left_out = _accounts_section(facts, labels)
+    structured: JsonObject = {
+        "now": now_label(now),
+        "scope": scope_counters(survey.scope),
+        "coverage": (
+            f"exact: every failed, partial, retry, pending and scheduled post in scope was examined "
+            f"({sum(len(walk.posts) for walk in survey.walks)} posts, {survey.requests} requests)"
+            if exact_scope
+            else "incomplete: see incomplete"
+        ),
+        "incomplete": incomplete,
+        "needs_attention": _compact(
+            {
+                "deliveries": facts.attention_deliveries,
+                "posts": facts.attention_posts,
+                "causes": [_cause_item(group, labels, posts_per_cause(cap)) for group in facts.causes[:cap]],
+                "causes_left_out": max(0, len(facts.causes) - cap) or None,
+            }
+        )
+        | {"deliveries": facts.attention_deliveries, "posts": facts.attention_posts},
+        "upcoming": _compact(
+            {
+                "hours": request.hours_ahead,
+                "through": minute(exact(windows.upcoming_until)),
+                "posts": len(facts.upcoming),
+                "items": [_upcoming_item(post, labels) for post in facts.upcoming[:cap]],
+                "left_out": max(0, len(facts.upcoming) - cap) or None,
+            }
+        )
+        | {"posts": len(facts.upcoming)},
+        "went_out": _went_out_section(facts, survey, request, labels) | {"posts": len(facts.went_out)},
+        "accounts": accounts,
+        "accounts_left_out": accounts_left_out or None,
+        "post_details": POST_DETAILS,
+    }
+    left_out = _anything_left_out(facts, cap)
+    if left_out and cap < MAX_ITEMS:
+        structured["next"] = {"get_delivery_summary": request.arguments(max_items=MAX_ITEMS)}
+    elif left_out:
+        structured["next"] = (
+            'Lists are capped at max_items=100. list_posts with a status (e.g. status="failed") pages '
+            "through every post of that status."
+        )
+    structured = _compact(structured)
+    notes: tuple[str, ...] = ()
+    if incomplete:
+        notes = ("This summary is incomplete: see incomplete for what is missing and the next call.",)
     return ToolOutput(structured, notes)
+
+
+def posts_per_cause(max_items: int) -> int:
+    """Example posts listed per cause: a few by default (the count says how many there are), a
+    quarter of ``max_items`` when more are asked for."""
+    return max(2, max_items // 4)
+
+
+def _anything_left_out(facts: DeliveryFacts, cap: int) -> bool:
+    return (
+        len(facts.causes) > cap
+        or any(len(group.posts) > posts_per_cause(cap) for group in facts.causes[:cap])
+        or len(facts.upcoming) > cap
+        or len(facts.went_out) > cap
+    )

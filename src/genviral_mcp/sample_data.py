@@ -28,6 +28,25 @@ ACCOUNTS: tuple[tuple[str, str, str], ...] = (
     ("a1d4f7b2-8c3e-4b95-a0f6-2d7e9c1b4f83", "instagram", "luna.travels"),
 )
 
+#: Connection statuses as ``GET /accounts`` might give them: one account has lost its login.
+DISCONNECTED_ACCOUNT_IDS = frozenset({"a1d4f7b2-8c3e-4b95-a0f6-2d7e9c1b4f83"})
+
+
+def sample_accounts() -> list[JsonObject]:
+    """``GET /accounts``'s list for the sample workspace, in the shape Genviral's CLI reads."""
+    return [
+        {
+            "id": account_id,
+            "platform": platform,
+            "type": "hosted" if index % 3 else "byo",
+            "username": handle,
+            "display_name": handle.replace(".", " ").replace("-", " ").title(),
+            "status": "disconnected" if account_id in DISCONNECTED_ACCOUNT_IDS else "connected",
+        }
+        for index, (account_id, platform, handle) in enumerate(ACCOUNTS)
+    ]
+
+
 CAPTIONS: tuple[str, ...] = (
     "Holiday drops start Monday! 🎄",
     "3 ingredients, 10 minutes, zero regrets. Save this for later 🍫",

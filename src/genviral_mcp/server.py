@@ -16,22 +16,43 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
 import httpx2 as httpx
+from mcp import MCPError
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ContentBlock, InputRequiredResult, TextContent, ToolAnnotations
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    ContentBlock,
+    InputRequiredResult,
+    TextContent,
+    ToolAnnotations,
+)
+from mcp.types import Tool as MCPTool
 from pydantic import BeforeValidator, Field, ValidationError
 
 from genviral_mcp import __version__
+from genviral_mcp.accounts import AccountDirectory
 from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
 from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
 from genviral_mcp.dashboard import dashboard_extension
 from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
-from genviral_mcp.errors import GenviralError
+from genviral_mcp.errors import GenviralError, InvalidArgument, clean_text
 from genviral_mcp.keys import KeySource, held_key
-from genviral_mcp.query import FilterStatus, PostsQuery
+from genviral_mcp.output_schema import LIST_POSTS_OUTPUT, SUMMARY_OUTPUT
+from genviral_mcp.query import (
+    DEFAULT_HOURS_AHEAD,
+    DEFAULT_MAX_ITEMS,
+    MAX_HOURS_AHEAD,
+    FilterStatus,
+    PostsQuery,
+    SummaryRequest,
+    WalkLimits,
+    parse_timestamp,
+)
 from genviral_mcp.retry import RetryPolicy
+from genviral_mcp.timestamps import exact
 
 if TYPE_CHECKING:  # the call path (pages, results, client, models) loads on the first call
     from genviral_mcp.client import PostsClient
@@ -41,31 +62,35 @@ logger = logging.getLogger(__name__)
 
 #: A whole tool call, retries and paging included, ends well inside a host's ~60 s limit.
 TOOL_DEADLINE_SECONDS = 45.0
-#: The summary stops paging after this long and reports what it covered.
-SUMMARY_PAGING_BUDGET_SECONDS = 30.0
-MAX_SUMMARY_POSTS = 1000
-
 INSTRUCTIONS = (
     "Read-only view of the user's Genviral posts and their per-account delivery on TikTok, Instagram, "
-    "YouTube, Pinterest, LinkedIn and Facebook. Start with get_delivery_summary for 'how are my posts "
-    "doing?'; use list_posts to see specific posts. Times are UTC."
+    "YouTube, Pinterest, LinkedIn and Facebook. For what needs attention, what goes out next, what went "
+    "out (by publish time) and which accounts have problems, call get_delivery_summary: it covers the "
+    "whole account scope. Use list_posts for posts by status or creation time, and for one post in full. "
+    "Times are UTC."
 )
 
 LIST_POSTS_DESCRIPTION = """\
-List posts, newest first, with each account's delivery: status, published URL, error.
-Use it for "show my failed posts", "what went out yesterday?", or a post's details. For an
-overview ("how are my posts doing?", "anything need attention?"), call get_delivery_summary.
-since/until filter on creation time, not on scheduled time; both are inclusive ISO 8601,
-read as UTC when no offset is given. When more posts match, the result's next_page holds
-the exact arguments for the next page. detail="full" adds whole captions, media and music
-URLs, TikTok/Pinterest settings and every delivery timestamp."""
+The API's own view: posts, newest CREATED first, with each account's delivery (status,
+published URL, error). since/until filter on CREATION time (when the post was made in
+Genviral), not on scheduled or publish time: for "what went out yesterday", "what goes out
+next" or "what failed", call get_delivery_summary instead. Use list_posts to page through
+posts of one status (status="failed"), posts created in a window, or one post in full:
+since and until both set to the post's "created" value, with detail="full". Both bounds are
+inclusive ISO 8601, UTC when no offset is given. next_page holds the exact arguments for the
+next page. detail="full" adds whole captions, media and music URLs, TikTok/Pinterest
+settings and every delivery timestamp."""
 
 SUMMARY_DESCRIPTION = """\
-Summarize delivery health: the scope's counters (as Genviral reports them), deliveries by
-status, deliveries that need a human (failed, partial, retry, or pending/scheduled more than
-30 minutes past their time), and upcoming scheduled posts. Covers the newest max_posts posts
-created in since/until (creation time, not schedule time; default: the newest 100 posts).
-Use list_posts for the full list of posts or one post's details."""
+Answers the everyday questions for the whole account scope, whatever the posts' creation
+times: what needs attention (every failed, partial and retry delivery, and pending or
+scheduled ones over 30 minutes late, grouped by cause with a fix where the cause is known);
+what goes out in the next hours_ahead hours (default 24, up to 168); what went out, judged
+by PUBLISH time, between published_since and published_until (default: the last 24 hours;
+for "yesterday" pass its UTC midnight bounds), with the published URLs; and each account's
+connection status, deliveries published in that window and deliveries needing attention.
+Also Genviral's scope counters, verbatim. Each post comes with its exact creation instant:
+list_posts(since=created, until=created, detail="full") shows it in full."""
 
 
 def _lenient_word(value: object) -> object:
@@ -88,11 +113,41 @@ DetailArg = Annotated[
 ]
 SinceArg = Annotated[
     str | None,
-    Field(description="Only posts created at or after this time, ISO 8601, e.g. 2025-01-31T00:00:00Z."),
+    Field(
+        description="Only posts CREATED at or after this time (not publish time), ISO 8601, "
+        "e.g. 2025-01-31T00:00:00Z."
+    ),
 ]
 UntilArg = Annotated[
     str | None,
-    Field(description="Only posts created at or before this time, ISO 8601, e.g. 2025-02-01T00:00:00Z."),
+    Field(
+        description="Only posts CREATED at or before this time (not publish time), ISO 8601, "
+        "e.g. 2025-02-01T00:00:00Z."
+    ),
+]
+HoursAheadArg = Annotated[
+    int,
+    Field(
+        description="What goes out next: posts scheduled within this many hours from now, 1-168. Default 24."
+    ),
+]
+PublishedSinceArg = Annotated[
+    str | None,
+    Field(
+        description="What went out: deliveries PUBLISHED at or after this time, ISO 8601. "
+        "Default: 24 hours before published_until."
+    ),
+]
+PublishedUntilArg = Annotated[
+    str | None,
+    Field(description="What went out: deliveries PUBLISHED at or before this time, ISO 8601. Default: now."),
+]
+MaxItemsArg = Annotated[
+    int,
+    Field(
+        description="Most items per list (causes, posts per cause, upcoming, went out), 1-100. Default 10; "
+        "whatever is left out is counted."
+    ),
 ]
 
 
@@ -100,6 +155,8 @@ UntilArg = Annotated[
 class AppState:
     settings: Settings
     connection: Connection
+    accounts: AccountDirectory
+    walk_limits: WalkLimits
 
     @property
     def posts(self) -> PostsClient:
@@ -155,18 +212,55 @@ def argument_problems(error: ValidationError) -> str:
     return "Invalid arguments: " + "; ".join(parts) + ". See the tool's input schema for the allowed values."
 
 
+def unknown_arguments(tool: str, unknown: list[str], accepted: list[str]) -> str:
+    """Name what was not understood (cleaned, since it is the caller's text) and what is."""
+    names = ", ".join(f"`{clean_text(name, 40)}`" for name in unknown[:5])
+    plural = "s" if len(unknown) > 1 else ""
+    hint = (
+        " Filters by status or creation time belong to list_posts."
+        if tool == "get_delivery_summary" and {"status", "since", "until", "limit"} & set(unknown)
+        else ""
+    )
+    return (
+        f"Unknown argument{plural} {names} for {tool}: nothing was fetched. "
+        f"Accepted arguments: {', '.join(accepted)}.{hint}"
+    )
+
+
 class GenviralServer(MCPServer[AppState]):
-    """MCPServer whose argument-validation errors read as short, actionable messages."""
+    """MCPServer with strict arguments: an unknown one is an error that names it, the schemas say
+    ``additionalProperties: false``, validation errors read as short messages, and each tool
+    declares the ``outputSchema`` its results follow."""
+
+    output_schemas: dict[str, dict[str, Any]] = {}  # noqa: RUF012 (replaced per instance)
+
+    async def list_tools(self) -> list[MCPTool]:
+        tools = await super().list_tools()
+        for tool in tools:
+            tool.input_schema = {**tool.input_schema, "additionalProperties": False}
+            tool.output_schema = self.output_schemas.get(tool.name, tool.output_schema)
+        return tools
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        accepted = await self._accepted(name)
+        unknown = sorted(set(arguments) - set(accepted)) if accepted is not None else []
+        if unknown:
+            raise ToolError(unknown_arguments(name, unknown, accepted or []))
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(argument_problems(exc.__cause__)) from exc.__cause__
             raise
+
+    async def _accepted(self, name: str) -> list[str] | None:
+        """The tool's argument names, in schema order; ``None`` for an unknown tool."""
+        for tool in await super().list_tools():
+            if tool.name == name:
+                return list(tool.input_schema.get("properties", {}))
+        return None
 
 
 def utc_now() -> datetime:
@@ -181,6 +275,7 @@ def build_server(
     key_source: KeySource = held_key,
     retry: RetryPolicy | None = None,
     deadline: float = TOOL_DEADLINE_SECONDS,
+    walk_limits: WalkLimits | None = None,
 ) -> MCPServer[AppState]:
     """Create the server. ``transport`` replaces the network (``--demo``); ``clock``, ``retry`` and
     ``deadline`` (seconds per tool call, retries and paging included) are for tests.
@@ -193,7 +288,7 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         async with Connection(settings, transport, retry) as connection:  # the HTTP client opens on first use
-            yield AppState(settings=settings, connection=connection)
+            yield AppState(settings, connection, AccountDirectory(), walk_limits or WalkLimits())
 
     server = GenviralServer(
         "genviral",
@@ -204,6 +299,7 @@ def build_server(
         log_level="WARNING",
         extensions=[dashboard_extension()],  # the MCP App view of get_delivery_summary
     )
+    server.output_schemas = {"list_posts": LIST_POSTS_OUTPUT, "get_delivery_summary": SUMMARY_OUTPUT}
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True)
 
     @server.tool(title="List posts", description=LIST_POSTS_DESCRIPTION, annotations=read_only)
@@ -225,8 +321,10 @@ def build_server(
 
             key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(status, limit, since, until)
-            page = await fetch_page(state.posts, query, key)
-            return list_posts_output(page, query, detail, clock())
+            page, labels = await state.accounts.alongside(
+                state.posts, key, lambda: fetch_page(state.posts, query, key)
+            )
+            return list_posts_output(page, query, detail, clock(), labels)
 
         return await run_tool("list_posts", body, sample_notice, deadline)
 
@@ -235,59 +333,81 @@ def build_server(
     )
     async def get_delivery_summary(
         ctx: Context[AppState],
-        since: SinceArg = None,
-        until: UntilArg = None,
-        max_posts: Annotated[
-            int,
-            Field(description="How many of the newest posts in the window to examine, 1-1000. Default 100."),
-        ] = 100,
+        hours_ahead: HoursAheadArg = DEFAULT_HOURS_AHEAD,
+        published_since: PublishedSinceArg = None,
+        published_until: PublishedUntilArg = None,
+        max_items: MaxItemsArg = DEFAULT_MAX_ITEMS,
     ) -> CallToolResult:
         state = ctx.request_context.lifespan_context
-        bound = max(1, min(MAX_SUMMARY_POSTS, max_posts))
-
-        async def progress(done: int, total: int) -> None:
-            await ctx.report_progress(done, total, f"examined {done} of up to {total} posts")
 
         async def body() -> ToolOutput:
-            from genviral_mcp.pages import walk_window
             from genviral_mcp.results import delivery_summary_output
+            from genviral_mcp.survey import survey_scope
 
             key = key_source(state.settings, ctx.headers)
-            query = PostsQuery.from_arguments(None, bound, since, until)
-            window = await walk_window(
-                state.posts,
-                query,
-                key,
-                bound,
-                budget_seconds=SUMMARY_PAGING_BUDGET_SECONDS,
-                progress=progress,
+            now = clock()
+            request = SummaryRequest.from_arguments(
+                hours_ahead, published_since, published_until, max_items, now
             )
-            return delivery_summary_output(window, query, bound, clock())
+            survey = await survey_scope(
+                state.posts, state.accounts, key, request.published_until, state.walk_limits
+            )
+            return delivery_summary_output(survey, request, now)
 
         return await run_tool("get_delivery_summary", body, sample_notice, deadline)
 
     @server.prompt(
         title="Delivery report",
-        description="A status report on recent posts: what went out, what failed and why, what is next.",
+        description="A status report: what needs attention and why, what went out, what goes out next.",
     )
     def delivery_report(
-        since: Annotated[str | None, Field(description="Window start (creation time, ISO 8601).")] = None,
-        until: Annotated[str | None, Field(description="Window end (creation time, ISO 8601).")] = None,
+        published_since: Annotated[
+            str | None,
+            Field(description="Report what went out from this time (ISO 8601). Default: 24 h ago."),
+        ] = None,
+        published_until: Annotated[
+            str | None, Field(description="...until this time (ISO 8601). Default: now.")
+        ] = None,
+        hours_ahead: Annotated[
+            str | None, Field(description="Report what goes out in the next N hours, 1-168. Default 24.")
+        ] = None,
     ) -> str:
-        return delivery_report_prompt(since, until)
+        return delivery_report_prompt(published_since, published_until, hours_ahead)
 
     return server
 
 
-def delivery_report_prompt(since: str | None, until: str | None) -> str:
-    """The ``delivery_report`` prompt's text: summary first, details only where needed."""
-    window = {key: value for key, value in (("since", since), ("until", until)) if value}
-    call = f"get_delivery_summary with {window}" if window else "get_delivery_summary (newest 100 posts)"
+def delivery_report_prompt(
+    published_since: str | None, published_until: str | None, hours_ahead: str | None
+) -> str:
+    """The ``delivery_report`` prompt's text, its arguments checked and written as plain text.
+
+    A bad argument is a JSON-RPC invalid-params error naming it: a prompt has no ``isError``.
+    """
+    arguments: list[str] = []
+    try:
+        for name, value in (("published_since", published_since), ("published_until", published_until)):
+            if value and value.strip():
+                arguments.append(f"{name}={exact(parse_timestamp(name, value.strip()))}")
+        if hours_ahead and hours_ahead.strip():
+            hours = int(hours_ahead.strip())
+            if not 1 <= hours <= MAX_HOURS_AHEAD:
+                raise ValueError
+            arguments.append(f"hours_ahead={hours}")
+    except InvalidArgument as exc:
+        raise MCPError(code=INVALID_PARAMS, message=exc.message) from None
+    except ValueError:
+        raise MCPError(
+            code=INVALID_PARAMS,
+            message="Invalid `hours_ahead`: a whole number of hours from 1 to 168, e.g. 24.",
+        ) from None
+    call = "get_delivery_summary" + (" with " + ", ".join(arguments) if arguments else "")
     return (
-        f"Write a short delivery status report on my Genviral posts. First call {call}. Report: how many "
-        "posts and deliveries went out, failed or are waiting; each post that needs attention, with the "
-        "account, the error in plain words and a suggested fix (reconnect an account, fix media, retry "
-        "later); and what is scheduled next. Where a failure needs more context, call list_posts for that "
-        'post\'s window with detail="full". If the summary says the window holds more posts than it '
-        "examined, say so. Keep it brief, group by problem, and quote post ids so I can find them."
+        f"Write a short delivery status report on my Genviral posts. First call {call}. Report: what "
+        "needs attention, one line per cause, with the accounts, how many posts, and the fix it suggests "
+        "(say plainly when it suggests none); what went out in the window, with links; what goes out "
+        "next; and any account that is not connected. Where one post needs more context, call list_posts "
+        'with since and until both set to its "created" value and detail="full". If the summary says it '
+        "is incomplete or that lists were capped, say so. Keep it brief and quote post ids so I can find "
+        "them."
     )

@@ -1,14 +1,27 @@
-"""What a window of posts says about delivery: counts, what needs a human, what is coming up.
+"""What the scope's posts say about delivery: what needs a human and why, what goes out next,
+what went out, and how each account is doing.
 
-Pure computation over API models and a clock; rendering lives in :mod:`genviral_mcp.results`.
+Pure computation over API models, account facts and a clock; the walks that gather the posts
+live in :mod:`genviral_mcp.pages` and the rendering in :mod:`genviral_mcp.results`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from genviral_mcp.causes import (
+    CAUSE_CHARS,
+    DISCONNECTED_FIX,
+    NO_MESSAGE_CAUSE,
+    OVERDUE_CAUSE,
+    OVERDUE_FIX,
+    cause_key,
+    disconnected_cause,
+    fix_for,
+)
+from genviral_mcp.errors import clean_text
 from genviral_mcp.models import Delivery, Post
 from genviral_mcp.timestamps import parse_iso
 
@@ -20,6 +33,11 @@ WAITING_STATUSES = frozenset({"pending", "scheduled"})
 #: six missed runs, which is no longer normal.
 OVERDUE_AFTER = timedelta(minutes=30)
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+#: ``account id -> its connection status when that is a problem, else None``.
+ConnectionProblem = Callable[[str], str | None]
+
 
 @dataclass(frozen=True)
 class Attention:
@@ -29,16 +47,6 @@ class Attention:
     deliveries: list[Delivery]
     #: Minutes past ``scheduled_at`` when a delivery is still waiting; ``None`` otherwise.
     overdue_minutes: int | None = None
-
-
-@dataclass
-class DeliveryReport:
-    posts_by_status: Counter[str] = field(default_factory=Counter)
-    deliveries_by_status: Counter[str] = field(default_factory=Counter)
-    attention: list[Attention] = field(default_factory=list)
-    #: Deliveries flagged across all of ``attention``.
-    attention_deliveries: int = 0
-    upcoming: list[Post] = field(default_factory=list)
 
 
 def overdue_minutes(post: Post, now: datetime) -> int | None:
@@ -65,28 +73,160 @@ def flag(post: Post, now: datetime) -> Attention | None:
     return Attention(post, flagged, overdue_minutes=late if waiting else None)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+def _moment(delivery: Delivery, post: Post) -> datetime:
+    for stamp in (delivery.last_attempted_at, post.scheduled_at, post.created_at):
+        moment = parse_iso(stamp)
+        if moment is not None:
+            return moment
+    return _EPOCH
 
 
-def _newest_first_key(item: Attention) -> datetime:
-    stamps = [parse_iso(delivery.last_attempted_at) for delivery in item.deliveries]
-    stamps += [parse_iso(item.post.scheduled_at), parse_iso(item.post.created_at)]
-    return max((stamp for stamp in stamps if stamp is not None), default=_EPOCH)
+@dataclass
+class CauseGroup:
+    """Deliveries that need a human for the same reason."""
+
+    cause: str
+    fix: str | None
+    deliveries: int = 0
+    account_ids: set[str] = field(default_factory=set)
+    #: Posts by id, newest occurrence first once :func:`analyse` has sorted them.
+    posts: dict[str, Post] = field(default_factory=dict)
+    newest: datetime = _EPOCH
+    _post_newest: dict[str, datetime] = field(default_factory=dict)
+
+    def add(self, post: Post, delivery: Delivery, moment: datetime) -> None:
+        self.deliveries += 1
+        self.account_ids.add(delivery.account_id)
+        self.posts.setdefault(post.id, post)
+        self._post_newest[post.id] = max(moment, self._post_newest.get(post.id, _EPOCH))
+        self.newest = max(self.newest, moment)
+
+    def sort_posts(self) -> None:
+        order = sorted(self.posts, key=lambda post_id: self._post_newest[post_id], reverse=True)
+        self.posts = {post_id: self.posts[post_id] for post_id in order}
 
 
-def report(posts: list[Post], now: datetime) -> DeliveryReport:
-    result = DeliveryReport()
+@dataclass
+class AccountActivity:
+    published_in_window: int = 0
+    needs_attention: int = 0
+    last_error: str | None = None
+    last_error_at: datetime = _EPOCH
+
+
+@dataclass(frozen=True)
+class WentOut:
+    """A post with deliveries published in the window: when it first went out there, and where."""
+
+    post: Post
+    published: datetime
+    deliveries: list[Delivery]
+
+
+@dataclass
+class DeliveryFacts:
+    causes: list[CauseGroup] = field(default_factory=list)
+    attention_deliveries: int = 0
+    attention_posts: int = 0
+    upcoming: list[Post] = field(default_factory=list)
+    went_out: list[WentOut] = field(default_factory=list)
+    went_out_deliveries: int = 0
+    accounts: dict[str, AccountActivity] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The moments the questions are asked about."""
+
+    now: datetime
+    upcoming_until: datetime
+    published_since: datetime
+    published_until: datetime
+
+
+def _cause(delivery: Delivery, waiting: bool, problem: str | None) -> tuple[str, str, str | None]:
+    """``(grouping key, cause shown, fix)`` for one flagged delivery."""
+    if problem is not None:
+        return f"account:{problem.lower()}", disconnected_cause(problem), DISCONNECTED_FIX
+    if waiting:
+        return "overdue", OVERDUE_CAUSE, OVERDUE_FIX
+    if delivery.error_message:
+        return (
+            cause_key(delivery.error_message),
+            clean_text(delivery.error_message, CAUSE_CHARS),
+            fix_for(delivery.error_message),
+        )
+    return "no-message", NO_MESSAGE_CAUSE, None
+
+
+def analyse(
+    posts: Iterable[Post],
+    windows: Windows,
+    connection_problem: ConnectionProblem,
+    known_account_ids: Iterable[str] = (),
+) -> DeliveryFacts:
+    """Everything the summary says, from every post gathered (each once), exactly."""
+    facts = DeliveryFacts()
+    groups: dict[str, CauseGroup] = {}
+    for account_id in known_account_ids:
+        problem = connection_problem(account_id)
+        facts.accounts.setdefault(account_id, AccountActivity())
+        if problem is not None:
+            key = f"account:{problem.lower()}"
+            group = groups.setdefault(key, CauseGroup(disconnected_cause(problem), DISCONNECTED_FIX))
+            group.account_ids.add(account_id)
     for post in posts:
-        result.posts_by_status[post.status or "unknown"] += 1
-        for delivery in post.deliveries:
-            result.deliveries_by_status[delivery.status or "unknown"] += 1
-        flagged = flag(post, now)
-        if flagged is not None:
-            result.attention.append(flagged)
-            result.attention_deliveries += len(flagged.deliveries)
+        _attention(post, windows.now, groups, facts, connection_problem)
+        _went_out(post, windows, facts)
         scheduled = parse_iso(post.scheduled_at)
-        if post.status in WAITING_STATUSES and scheduled is not None and scheduled > now:
-            result.upcoming.append(post)
-    result.attention.sort(key=_newest_first_key, reverse=True)
-    result.upcoming.sort(key=lambda post: parse_iso(post.scheduled_at) or now)
-    return result
+        waiting = post.status in WAITING_STATUSES and scheduled is not None
+        if waiting and windows.now < scheduled <= windows.upcoming_until:  # type: ignore[operator]
+            facts.upcoming.append(post)
+            for delivery in post.deliveries:
+                facts.accounts.setdefault(delivery.account_id, AccountActivity())
+    for group in groups.values():
+        group.sort_posts()
+    facts.causes = sorted(groups.values(), key=lambda group: (-group.deliveries, -group.newest.timestamp()))
+    facts.upcoming.sort(key=lambda post: (parse_iso(post.scheduled_at) or windows.now, post.id))
+    facts.went_out.sort(key=lambda item: (item.published, item.post.id), reverse=True)
+    return facts
+
+
+def _attention(
+    post: Post,
+    now: datetime,
+    groups: dict[str, CauseGroup],
+    facts: DeliveryFacts,
+    connection_problem: ConnectionProblem,
+) -> None:
+    flagged = flag(post, now)
+    if flagged is None:
+        return
+    facts.attention_posts += 1
+    for delivery in flagged.deliveries:
+        facts.attention_deliveries += 1
+        waiting = delivery.status in WAITING_STATUSES
+        key, cause, fix = _cause(delivery, waiting, connection_problem(delivery.account_id))
+        moment = _moment(delivery, post)
+        groups.setdefault(key, CauseGroup(cause, fix)).add(post, delivery, moment)
+        activity = facts.accounts.setdefault(delivery.account_id, AccountActivity())
+        activity.needs_attention += 1
+        if delivery.error_message and moment >= activity.last_error_at:
+            activity.last_error = clean_text(delivery.error_message, CAUSE_CHARS)
+            activity.last_error_at = moment
+
+
+def _went_out(post: Post, windows: Windows, facts: DeliveryFacts) -> None:
+    published: list[tuple[datetime, Delivery]] = []
+    for delivery in post.deliveries:
+        if delivery.status != "posted":
+            continue
+        moment = parse_iso(delivery.published_at)
+        if moment is not None and windows.published_since <= moment <= windows.published_until:
+            published.append((moment, delivery))
+            facts.accounts.setdefault(delivery.account_id, AccountActivity()).published_in_window += 1
+    if published:
+        facts.went_out.append(
+            WentOut(post, min(moment for moment, _ in published), [delivery for _, delivery in published])
+        )
+        facts.went_out_deliveries += len(published)

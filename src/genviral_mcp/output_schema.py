@@ -1,0 +1,217 @@
+"""The ``outputSchema`` of each tool: what every successful ``structuredContent`` follows.
+
+Written by hand rather than derived from models, because the results are plain dicts built for
+the pretty-printed view (see :mod:`genviral_mcp.results`), with account labels and statuses as
+keys. The descriptions are the place where a counter's meaning is pinned down for a model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JsonSchema = dict[str, Any]
+
+_STRING: JsonSchema = {"type": "string"}
+_INTEGER: JsonSchema = {"type": "integer"}
+_STRING_MAP: JsonSchema = {"type": "object", "additionalProperties": _STRING}
+
+
+def _object(properties: JsonSchema, required: tuple[str, ...] = (), description: str = "") -> JsonSchema:
+    schema: JsonSchema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _text(description: str) -> JsonSchema:
+    return {"type": "string", "description": description}
+
+
+def _count(description: str) -> JsonSchema:
+    return {"type": "integer", "description": description}
+
+
+_SAMPLE = _text("Present only in --demo: the data is a built-in sample, not the user's account.")
+_NOW = _text("The moment the result describes, YYYY-MM-DD HH:MM UTC. Other times are UTC too.")
+_POST_REFS: JsonSchema = {
+    "type": "object",
+    "additionalProperties": _STRING,
+    "description": "Post id -> its exact creation instant (pass it as both since and until to list_posts).",
+}
+
+SCOPE: JsonSchema = {
+    "type": "object",
+    "description": "Genviral's own scope-wide counters, verbatim (never recomputed).",
+    "properties": {
+        "total_posts": _count("Every post in the key's scope, all statuses."),
+        "not_yet_published_posts": _count(
+            "Posts not yet published: Genviral's 'pending' counter, which is pending + scheduled posts. "
+            "It is NOT the number of posts with status pending (see posts_by_status)."
+        ),
+        "published_posts": _count("Posts published, as Genviral counts them."),
+        "posts_by_status": {
+            "type": "object",
+            "additionalProperties": _INTEGER,
+            "description": "Posts per lifecycle status (draft, pending, scheduled, posted, partial, failed).",
+        },
+    },
+    "additionalProperties": _INTEGER,
+}
+
+_FILTERS = _object(
+    {
+        "status": _STRING,
+        "limit": _INTEGER,
+        "since": _STRING,
+        "until": _STRING,
+        "detail": {"type": "string", "enum": ["concise", "full"]},
+    },
+    ("limit", "detail"),
+    "The arguments as applied (limit after clamping); since/until are creation times.",
+)
+
+LIST_POSTS_OUTPUT: JsonSchema = _object(
+    {
+        "sample_data": _SAMPLE,
+        "now": _NOW,
+        "filters": _FILTERS,
+        "returned": _count("Posts in this page."),
+        "scope": SCOPE,
+        "accounts": {**_STRING_MAP, "description": "Account label -> account id, for every label used."},
+        "posts": {
+            "type": "array",
+            "description": "Newest created first. Concise deliveries: {account: 'status[ url|: error]'}.",
+            "items": {
+                "type": "object",
+                "required": ["id", "status"],
+                "properties": {
+                    "id": _STRING,
+                    "status": _STRING,
+                    "created": _text("Exact creation instant (since = until = this finds the post)."),
+                    "scheduled": _STRING,
+                    "media": {},
+                    "caption": _STRING,
+                    "deliveries": {},
+                    "earlier_errors": {
+                        **_STRING_MAP,
+                        "description": "Old errors on accounts that published anyway: not failures.",
+                    },
+                },
+            },
+        },
+        "next_page": {**_FILTERS, "description": "The exact arguments for the next page."},
+    },
+    ("now", "filters", "returned", "scope", "posts"),
+)
+
+_CAUSE = _object(
+    {
+        "cause": _text("The error (normalised: the same error on many posts is one cause), or a state."),
+        "fix": _text("What to do, when the cause is recognisable. Absent means: no known fix."),
+        "deliveries": _count("Deliveries with this cause."),
+        "accounts": {"type": "array", "items": _STRING},
+        "newest": _text("When it last happened."),
+        "posts": _POST_REFS,
+        "posts_left_out": _count("Posts with this cause not listed (see next)."),
+    },
+    ("cause", "deliveries", "accounts"),
+)
+
+_UPCOMING_ITEM = _object(
+    {
+        "scheduled": _STRING,
+        "id": _STRING,
+        "created": _STRING,
+        "status": _text("Present when it is not 'scheduled' (e.g. 'pending')."),
+        "accounts": {"type": "array", "items": _STRING},
+        "caption": _STRING,
+    },
+    ("scheduled", "id"),
+)
+
+_WENT_OUT_ITEM = _object(
+    {
+        "published": _text("When its first delivery in the window was published."),
+        "id": _STRING,
+        "created": _STRING,
+        "urls": {**_STRING_MAP, "description": "Account label -> published URL."},
+        "caption": _STRING,
+    },
+    ("published", "id", "urls"),
+)
+
+_ACCOUNT = _object(
+    {
+        "id": _STRING,
+        "platform": _STRING,
+        "connection": _text("Connection status as Genviral gives it, when known."),
+        "published_in_window": _count("Deliveries published in the went_out window."),
+        "needs_attention": _count("Deliveries needing attention now (failed, partial, retry or overdue)."),
+        "last_error": _text("The newest error among those deliveries."),
+    },
+    ("id", "published_in_window", "needs_attention"),
+)
+
+SUMMARY_OUTPUT: JsonSchema = _object(
+    {
+        "sample_data": _SAMPLE,
+        "now": _NOW,
+        "scope": SCOPE,
+        "coverage": _text("How much of the scope was examined; 'exact' when every relevant post was."),
+        "incomplete": {
+            "type": "array",
+            "items": _STRING,
+            "description": "What could not be examined, why, and the exact next call. Absent when complete.",
+        },
+        "needs_attention": _object(
+            {
+                "deliveries": _count("Every delivery needing a human, in the whole scope."),
+                "posts": _count("Posts with at least one such delivery."),
+                "causes": {"type": "array", "items": _CAUSE, "description": "Most deliveries first."},
+                "causes_left_out": _INTEGER,
+            },
+            ("deliveries", "posts"),
+        ),
+        "upcoming": _object(
+            {
+                "hours": _INTEGER,
+                "through": _STRING,
+                "posts": _count("Posts scheduled from now through 'through', exactly."),
+                "items": {"type": "array", "items": _UPCOMING_ITEM, "description": "Soonest first."},
+                "left_out": _INTEGER,
+            },
+            ("hours", "posts"),
+        ),
+        "went_out": _object(
+            {
+                "published_since": _STRING,
+                "published_until": _STRING,
+                "posts": _count("Posts with a delivery published in the window."),
+                "deliveries": _count("Deliveries published in the window."),
+                "items": {"type": "array", "items": _WENT_OUT_ITEM, "description": "Newest first."},
+                "left_out": _INTEGER,
+                "complete": {"type": "boolean", "description": "False: see looked_back_to and note."},
+                "looked_back_to": _text("The oldest creation time examined when the walk was bounded."),
+                "note": _STRING,
+            },
+            ("published_since", "published_until", "posts", "complete"),
+        ),
+        "accounts": {
+            "type": "object",
+            "additionalProperties": _ACCOUNT,
+            "description": "Account label -> its facts; accounts with problems first.",
+        },
+        "accounts_left_out": _INTEGER,
+        "post_details": _STRING,
+        "next": {
+            "description": "The exact next call that shows what a cap left out.",
+            "anyOf": [
+                _object({"get_delivery_summary": {"type": "object"}}, ("get_delivery_summary",)),
+                _STRING,
+            ],
+        },
+    },
+    ("now", "scope", "coverage", "needs_attention", "upcoming", "went_out"),
+)

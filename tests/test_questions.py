@@ -1,0 +1,319 @@
+"""The everyday questions, each answered from the whole scope and checked against ground truth
+that the test computes itself from the raw posts (``scenario.Truth``)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from genviral_mcp.demo import demo_settings, demo_transport
+from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.query import WalkLimits
+from genviral_mcp.sample_data import sample_accounts, sample_posts
+from genviral_mcp.server import build_server
+
+from conftest import KEYS, Connect, structured
+from scenario import ACCOUNTS, DISCONNECTED, NOW, TOKEN_ERROR, Truth, accounts_payload, parse, scenario_posts
+from standin import StandInApi, respond
+
+pytestmark = pytest.mark.anyio
+
+YESTERDAY = {"published_since": "2026-11-27T00:00:00Z", "published_until": "2026-11-27T23:59:59.999Z"}
+LABELS = {account_id: f"{platform} @{username}" for account_id, platform, username, _ in ACCOUNTS}
+
+
+@pytest.fixture
+def truth(api: StandInApi) -> Truth:
+    posts = scenario_posts()
+    api.emulator = PostsEmulator(posts, KEYS, accounts=accounts_payload())
+    return Truth(posts)
+
+
+async def summary(client: Client, **arguments: Any) -> dict[str, Any]:
+    return structured(await client.call_tool("get_delivery_summary", arguments))
+
+
+def ids_of(accounts: dict[str, Any]) -> dict[str, str]:
+    """label -> account id, from a summary's accounts section."""
+    return {label: facts["id"] for label, facts in accounts.items()}
+
+
+async def test_what_needs_my_attention(connect: Connect, truth: Truth) -> None:
+    async with connect() as client:
+        result = await summary(client, max_items=100)
+    expected = truth.attention()
+    attention = result["needs_attention"]
+    assert attention["deliveries"] == len(expected)
+    assert attention["posts"] == len({post for post, _ in expected})
+    causes = attention["causes"]
+    assert sum(cause["deliveries"] for cause in causes) == len(expected)
+    listed = {post for cause in causes for post in cause.get("posts", {})}
+    assert listed <= {post for post, _ in expected}
+    for cause in causes:  # every post of a cause is listed or counted
+        assert len(cause.get("posts", {})) + cause.get("posts_left_out", 0) >= 1
+    accounts = ids_of(result["accounts"])
+    for cause in causes:  # each cause's accounts are exactly those of its deliveries
+        assert {accounts[label] for label in cause["accounts"]} <= {
+            account for _, account in expected
+        } | DISCONNECTED
+    # The same error on many posts is one cause, with the fix it calls for.
+    token = [cause for cause in causes if cause["cause"].startswith("access_token_invalid")]
+    assert len(token) == 1
+    assert "Reconnect" in token[0]["fix"]
+    on_token = {
+        (post["id"], state["account_id"])
+        for post in truth.posts
+        for state in post["accounts"]["states"]
+        if state["error_message"] == TOKEN_ERROR and state["status"] in ("failed", "partial", "retry")
+    }
+    assert token[0]["deliveries"] == len({pair for pair in on_token if pair[1] not in DISCONNECTED})
+    board = next(cause for cause in causes if cause["cause"].startswith("Board not found"))
+    assert "fix" not in board, "an unrecognised error gets no invented fix"
+    # Both disconnected accounts are causes of their own.
+    disconnected = [cause for cause in causes if cause["cause"].startswith("account not connected")]
+    assert {accounts[label] for cause in disconnected for label in cause["accounts"]} == DISCONNECTED
+    assert all("Reconnect" in cause["fix"] for cause in disconnected)
+    assert result["coverage"].startswith("exact")
+
+
+async def test_attention_caps_are_counted_with_the_exact_next_call(connect: Connect, truth: Truth) -> None:
+    async with connect() as client:
+        capped = await summary(client, max_items=2)
+        assert len(capped["needs_attention"]["causes"]) == 2
+        assert (
+            capped["needs_attention"]["causes_left_out"]
+            == len((await summary(client, max_items=100))["needs_attention"]["causes"]) - 2
+        )
+        assert all(len(cause["posts"]) <= 2 for cause in capped["needs_attention"]["causes"])
+        assert capped["next"] == {"get_delivery_summary": {"hours_ahead": 24, "max_items": 100}}
+        follow = await summary(client, **capped["next"]["get_delivery_summary"])
+    assert follow["needs_attention"]["deliveries"] == len(truth.attention())
+
+
+@pytest.mark.parametrize("hours", [24, 6, 168])
+async def test_what_goes_out_in_the_next_hours(connect: Connect, truth: Truth, hours: int) -> None:
+    async with connect() as client:
+        result = await summary(client, hours_ahead=hours, max_items=100)
+    expected = truth.upcoming(hours)
+    upcoming = result["upcoming"]
+    assert upcoming["posts"] == len(expected)
+    shown = {item["id"] for item in upcoming.get("items", [])}
+    assert shown <= expected and len(shown) == min(100, len(expected))
+    assert upcoming.get("left_out", 0) == len(expected) - len(shown)
+    times = [item["scheduled"] for item in upcoming.get("items", [])]
+    assert times == sorted(times)
+    for item in upcoming.get("items", []):  # names, not ids
+        assert all(label in LABELS.values() for label in item["accounts"])
+
+
+async def test_the_default_horizon_sees_posts_created_weeks_ago(connect: Connect, truth: Truth) -> None:
+    old = [
+        post_id for post_id in truth.upcoming(24) if parse(truth.created(post_id)) < NOW - timedelta(days=7)
+    ]
+    assert old, "the scenario must hold upcoming posts created long ago"
+    async with connect() as client:
+        result = await summary(client)
+    assert result["upcoming"]["posts"] == len(truth.upcoming(24))
+
+
+async def test_what_went_out_yesterday_by_publish_time(connect: Connect, truth: Truth) -> None:
+    async with connect() as client:
+        result = await summary(client, max_items=100, **YESTERDAY)
+    since, until = parse(YESTERDAY["published_since"]), parse(YESTERDAY["published_until"])
+    assert since is not None and until is not None
+    expected = truth.went_out(since, until)
+    went_out = result["went_out"]
+    assert went_out["complete"] is True
+    assert went_out["deliveries"] == len(expected)
+    assert went_out["posts"] == len({post for post, _ in expected})
+    accounts = ids_of(result["accounts"])
+    reported = {(item["id"], accounts[label]) for item in went_out["items"] for label in item["urls"]}
+    assert reported == expected
+    urls = {
+        (post["id"], state["account_id"]): state["published_url"]
+        for post in truth.posts
+        for state in post["accounts"]["states"]
+    }
+    for item in went_out["items"]:
+        for label, url in item["urls"].items():
+            assert url == urls[(item["id"], accounts[label])]
+    created_long_before = [
+        post for post, _ in expected if parse(truth.created(post)) < since - timedelta(days=2)
+    ]
+    assert created_long_before, "the scenario must hold posts published yesterday but created days before"
+
+
+async def test_when_the_publish_walk_is_bounded_the_result_says_how_far_it_looked(
+    api: StandInApi, connect: Connect
+) -> None:
+    posts = scenario_posts(posted=600)
+    api.emulator = PostsEmulator(posts, KEYS, accounts=accounts_payload())
+    truth = Truth(posts)
+    async with connect(walk_limits=WalkLimits(max_pages=1)) as client:
+        result = await summary(client, max_items=100, **YESTERDAY)
+    went_out = result["went_out"]
+    assert went_out["complete"] is False
+    looked_back_to = parse(went_out["looked_back_to"])
+    assert (looked_back_to is not None and "looked_back_to" in went_out["note"]) or went_out[
+        "looked_back_to"
+    ] in went_out["note"]
+    since, until = parse(YESTERDAY["published_since"]), parse(YESTERDAY["published_until"])
+    assert since is not None and until is not None
+    expected = truth.went_out(since, until)
+    accounts = ids_of(result["accounts"])
+    reported = {(item["id"], accounts[label]) for item in went_out["items"] for label in item["urls"]}
+    assert reported <= expected, "never a post that did not go out"
+    missing = expected - reported
+    assert missing, "the bound must have cut something for this test to mean anything"
+    assert all(parse(truth.created(post)) < looked_back_to for post, _ in missing)
+    assert any(item.startswith("posted:") for item in result["incomplete"])
+
+
+async def test_which_accounts_have_problems(connect: Connect, truth: Truth) -> None:
+    async with connect() as client:
+        result = await summary(client)
+    accounts = result["accounts"]
+    assert set(accounts) == set(LABELS.values())
+    attention = truth.attention()
+    went_out = truth.went_out(NOW - timedelta(hours=24), NOW)
+    for account_id, platform, _, status in ACCOUNTS:
+        facts = accounts[LABELS[account_id]]
+        assert facts["id"] == account_id and facts["platform"] == platform and facts["connection"] == status
+        assert facts["needs_attention"] == sum(1 for _, account in attention if account == account_id)
+        assert facts["published_in_window"] == sum(1 for _, account in went_out if account == account_id)
+    order = list(accounts)
+    troubled = [
+        label
+        for label in order
+        if accounts[label]["needs_attention"] or accounts[label]["connection"] != "connected"
+    ]
+    assert order[: len(troubled)] == troubled, "accounts with problems come first"
+    assert all("last_error" in accounts[label] for label in troubled if accounts[label]["needs_attention"])
+
+
+async def test_every_post_a_summary_mentions_can_be_fetched_in_full(connect: Connect, truth: Truth) -> None:
+    async with connect() as client:
+        result = await summary(client, **YESTERDAY)
+        mentioned: dict[str, str] = {}
+        for cause in result["needs_attention"]["causes"]:
+            mentioned.update(cause.get("posts", {}))
+        for section in ("upcoming", "went_out"):
+            mentioned.update({item["id"]: item["created"] for item in result[section].get("items", [])})
+        assert len(mentioned) > 20
+        for post_id, created in mentioned.items():
+            assert created == truth.created(post_id)
+            found = structured(
+                await client.call_tool("list_posts", {"since": created, "until": created, "detail": "full"})
+            )
+            assert post_id in [post["id"] for post in found["posts"]], post_id
+            assert found["filters"]["detail"] == "full"
+
+
+async def test_the_apis_own_view_posts_created_in_a_window(connect: Connect, truth: Truth) -> None:
+    since, until = NOW - timedelta(days=3), NOW - timedelta(days=1)
+    expected = {post["id"] for post in truth.posts if since <= parse(post["created_at"]) <= until}
+    seen: list[str] = []
+    arguments: dict[str, Any] = {"since": "2026-11-25T12:00:00Z", "until": "2026-11-27T12:00:00Z", "limit": 7}
+    async with connect() as client:
+        while True:
+            page = structured(await client.call_tool("list_posts", arguments))
+            seen += [post["id"] for post in page["posts"]]
+            if "next_page" not in page:
+                break
+            arguments = page["next_page"]
+    assert len(seen) == len(set(seen)) and set(seen) == expected
+
+
+async def test_labels_are_stable_across_calls_and_restarts(connect: Connect, truth: Truth) -> None:
+    async with connect() as client:
+        first = structured(await client.call_tool("list_posts", {"limit": 50}))["accounts"]
+        second = structured(await client.call_tool("list_posts", {"limit": 50, "status": "failed"}))[
+            "accounts"
+        ]
+    async with connect() as restarted:
+        third = structured(await restarted.call_tool("list_posts", {"limit": 50}))["accounts"]
+    assert first == third
+    for label, account_id in second.items():
+        assert first.get(label, account_id) == account_id
+        assert LABELS[account_id] == label
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        respond(500, '{"ok": false, "code": 500, "message": "boom"}'),
+        respond(403, '{"ok": false, "code": 403, "error_code": "tier_not_allowed"}'),
+        respond(200, '{"ok": true, "data": {"accounts": "not a list"}}'),
+        respond(200, "<html>oops</html>", "text/html"),
+    ],
+    ids=["500", "403", "malformed", "html"],
+)
+async def test_accounts_that_fail_fall_back_to_ids_silently_after_one_attempt(
+    api: StandInApi, connect: Connect, truth: Truth, fault: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.script_accounts(fault)
+    async with connect() as client:
+        result = await summary(client)
+    assert len(api.account_requests) == 1, "one attempt, no retry"
+    assert "incomplete" not in result
+    labels = set(result["accounts"])
+    assert labels == {
+        f"account {account_id.replace('-', '')[:8]}" for account_id in ids_of(result["accounts"]).values()
+    }
+    assert result["needs_attention"]["deliveries"] == len(truth.attention())
+    assert any(
+        "GET /accounts" in record.getMessage() and record.levelno == logging.INFO for record in caplog.records
+    )
+
+
+async def test_accounts_are_cached_per_key(api: StandInApi, connect: Connect, truth: Truth) -> None:
+    async with connect() as client:
+        await summary(client)
+        await client.call_tool("list_posts", {})
+    assert len(api.account_requests) == 1
+
+
+async def test_a_scope_without_the_accounts_endpoint_still_answers(api: StandInApi, connect: Connect) -> None:
+    posts = scenario_posts()
+    api.emulator = PostsEmulator(posts, KEYS)  # /accounts answers 404
+    async with connect() as client:
+        result = await summary(client)
+    assert result["needs_attention"]["deliveries"] == len(Truth(posts).attention())
+    assert all(label.startswith("account ") for label in result["accounts"])
+
+
+async def test_the_summary_walks_concurrently_in_few_round_trips(
+    api: StandInApi, connect: Connect, truth: Truth
+) -> None:
+    """Six status walks and the accounts lookup run at once: with 150 ms per request, a default
+    summary (one page per status but scheduled, which needs two) takes about two round trips."""
+    import time
+
+    api.latency = 0.15
+    async with connect() as client:
+        started = time.monotonic()
+        await summary(client)
+        elapsed = time.monotonic() - started
+    assert len(api.requests) == 7, [request.query for request in api.requests]
+    assert elapsed < 0.15 * 3 + 0.3, elapsed
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_the_questions_in_demo_mode(mode: str) -> None:
+    posts = sample_posts(NOW)
+    truth = Truth(posts)
+    server = build_server(demo_settings(), transport=demo_transport(NOW), clock=lambda: NOW, demo=True)
+    async with Client(server, mode=mode) as client:
+        result = await summary(client, max_items=100, **YESTERDAY)
+    assert result["needs_attention"]["deliveries"] == len(truth.attention())
+    assert result["upcoming"]["posts"] == len(truth.upcoming(24))
+    since, until = parse(YESTERDAY["published_since"]), parse(YESTERDAY["published_until"])
+    assert since is not None and until is not None
+    assert result["went_out"]["deliveries"] == len(truth.went_out(since, until))
+    names = {f"{account['platform']} @{account['username']}" for account in sample_accounts()}
+    assert set(result["accounts"]) <= names
+    assert any(facts.get("connection") == "disconnected" for facts in result["accounts"].values())
