@@ -571,23 +571,43 @@ def assert_shows(hosted: Hosted, data: dict[str, Any]) -> None:
             assert data[key] in words(hosted.text("main"))
 
 
+#: Short lists, a longer horizon: the README's screenshots, and a refresh that must keep its arguments.
+DEMO_ARGUMENTS = {"hours_ahead": 48, "max_items": 3}
+
+
+def test_the_view_renders_the_default_demo_summary(open_view: Open, mcp: Mcp) -> None:
+    result = mcp.call("get_delivery_summary", {})
+    data = result["structuredContent"]
+    for section in ("scope", "needs_attention", "upcoming", "went_out", "accounts"):
+        assert isinstance(data.get(section), dict), f"--demo has a {section} section to draw"
+    hosted = open_view("host.html", result, args={})
+    assert_shows(hosted, data)
+    assert hosted.frame.locator("#attention tbody tr").count() == 10
+    assert "Next 24 h" in hosted.text("#upcoming-h")
+    no_trouble(hosted)
+
+
 @pytest.mark.parametrize("host", HOSTS)
 def test_the_view_renders_demo_data_and_refreshes_it_from_the_server(
     open_view: Open, mcp: Mcp, host: str
 ) -> None:
-    result = mcp.call("get_delivery_summary", {})
+    result = mcp.call("get_delivery_summary", DEMO_ARGUMENTS)
     data = result["structuredContent"]
-    hosted = open_view(host, result, args={})
+    hosted = open_view(host, result, args=DEMO_ARGUMENTS)
     assert_shows(hosted, data)
+    assert "Next 48 h" in hosted.text("#upcoming-h")
+    assert hosted.frame.locator("#attention tbody tr").count() == 3
+    assert f"{data['needs_attention']['causes_left_out']} more causes not shown" in hosted.text("#attention")
     hosted.frame.get_by_role("button", name="Refresh").click()
     hosted.page.wait_for_function("window.hostLog.some(m => m.method === 'tools/call')")
     hosted.frame.locator("#refresh:enabled").wait_for()
-    assert hosted.calls == [{"name": "get_delivery_summary", "arguments": {}}]
+    assert hosted.calls == [{"name": "get_delivery_summary", "arguments": DEMO_ARGUMENTS}]
     assert_shows(hosted, data)  # the same clock, so the same summary, fetched again from the server
     for theme in ("light", "dark"):
         hosted.page.evaluate(f"window.setHostContext({{theme: '{theme}'}})")
         hosted.frame.locator(f"html[data-theme={theme}]").wait_for(state="attached")
         path = screenshot(hosted, f"demo-{theme}-{host.removesuffix('.html')}.png")
         if os.environ.get("UPDATE_SCREENSHOTS") == "1" and host == "host.html":
+            (ROOT / "docs").mkdir(exist_ok=True)
             shutil.copyfile(path, ROOT / "docs" / f"dashboard-{theme}.png")
     no_trouble(hosted)
