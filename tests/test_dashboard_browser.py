@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -206,14 +205,6 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="module")
-def browser_context(browser: Browser) -> Iterator[Any]:
-    """One context for the module (a new one costs more than a test); each test has its own page."""
-    context = browser.new_context(viewport={"width": 900, "height": 800})
-    yield context
-    context.close()
-
-
 # --- a host page with the view in it ---------------------------------------------------------------
 
 
@@ -236,10 +227,22 @@ class Hosted:
 Open = Callable[..., Hosted]
 
 
-@pytest.fixture
-def open_view(browser_context: Any, mcp: Mcp) -> Iterator[Open]:
+@dataclass
+class Tab:
+    """One page for the whole module, sent to a host page afresh by each test (a new page costs more
+    than most tests); its handlers report to the test using it now."""
+
+    page: Page
+    hosted: Hosted | None = None
+    on_call: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+
+@pytest.fixture(scope="module")
+def tab(browser: Browser, mcp: Mcp) -> Iterator[Tab]:
     view_html = mcp.view_html()
-    pages = ExitStack()
+    context = browser.new_context(viewport={"width": 900, "height": 800})
+    page = context.new_page()
+    tab = Tab(page)
 
     def serve(route: Any) -> None:
         path = route.request.url.removeprefix(ORIGIN)
@@ -251,6 +254,33 @@ def open_view(browser_context: Any, mcp: Mcp) -> Iterator[Open]:
         else:
             route.fulfill(status=404, body="not found")
 
+    def console(kind: str, text: str) -> None:
+        if tab.hosted is not None and complaint(kind, text):
+            tab.hosted.console_errors.append(text)
+
+    def dialog(d: Any) -> None:
+        if tab.hosted is not None:
+            tab.hosted.dialogs.append(d.message)
+        d.dismiss()
+
+    def mcp_call(params: dict[str, Any]) -> dict[str, Any]:
+        assert tab.hosted is not None
+        tab.hosted.calls.append(params)
+        if tab.on_call is not None:
+            return tab.on_call(params)
+        return mcp.call(params["name"], params.get("arguments") or {})
+
+    page.on("console", lambda msg: console(msg.type, msg.text))
+    page.on("pageerror", lambda error: console("error", str(error)))
+    page.on("dialog", dialog)
+    page.route(f"{ORIGIN}/**", serve)
+    page.expose_function("mcpCall", mcp_call)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def open_view(tab: Tab) -> Iterator[Open]:
     def open_(
         host: str,
         result: dict[str, Any],
@@ -261,42 +291,23 @@ def open_view(browser_context: Any, mcp: Mcp) -> Iterator[Open]:
         on_call: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         reduced_motion: Literal["reduce", "no-preference"] = "no-preference",
     ) -> Hosted:
-        page = browser_context.new_page()
-        pages.callback(page.close)
+        page = tab.page
         page.set_viewport_size({"width": width, "height": 800})
         page.emulate_media(reduced_motion=reduced_motion)
         hosted = Hosted(page, page.main_frame, [], [])
-        page.on(
-            "console", lambda msg: complaint(msg.type, msg.text) and hosted.console_errors.append(msg.text)
-        )
-        page.on("pageerror", lambda error: hosted.console_errors.append(str(error)))
-
-        def dialog(d: Any) -> None:
-            hosted.dialogs.append(d.message)
-            d.dismiss()
-
-        page.on("dialog", dialog)
-        page.route(f"{ORIGIN}/**", serve)
-
-        def mcp_call(params: dict[str, Any]) -> dict[str, Any]:
-            hosted.calls.append(params)
-            if on_call is not None:
-                return on_call(params)
-            return mcp.call(params["name"], params.get("arguments") or {})
-
-        page.expose_function("mcpCall", mcp_call)
-        page.goto(f"{ORIGIN}/{host}")
+        tab.hosted, tab.on_call = hosted, on_call
+        page.goto(f"{ORIGIN}/{host}")  # a new document: nothing of the last test's host or view remains
         page.evaluate(
             "(setup) => window.startHost(setup)",
             {"result": result, "args": args or {}, "hostContext": context or LIGHT},
         )
-        frame = page.frame_locator("iframe")
-        frame.locator("main:not([aria-busy])").wait_for()
+        page.frame_locator("iframe").locator("main:not([aria-busy])").wait_for()
         hosted.frame = next(f for f in page.frames if f.url.endswith("/view.html"))
         return hosted
 
-    with pages:
-        yield open_
+    yield open_
+    tab.page.goto("about:blank")  # the view is gone before the next test's handlers take over
+    tab.hosted = tab.on_call = None
 
 
 def words(text: str) -> str:
