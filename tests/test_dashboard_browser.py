@@ -488,16 +488,26 @@ def background(hosted: Hosted) -> str:
 
 @pytest.mark.parametrize("host", HOSTS)
 def test_theme_and_fonts_follow_the_host_context(open_view: Open, host: str) -> None:
-    styles = {"variables": {"--font-sans": "Georgia, serif"}}
+    fonts = "@font-face { font-family: 'Host Sans'; src: local('DejaVu Sans'); }"
+    styles = {"variables": {"--font-sans": "'Host Sans', serif"}, "css": {"fonts": fonts}}
     hosted = open_view(host, tool_result(known_summary()), context=LIGHT | {"styles": styles})
     assert background(hosted) == "rgb(255, 255, 255)"
-    assert hosted.frame.evaluate("getComputedStyle(document.body).fontFamily") == "Georgia, serif"
+    assert hosted.frame.evaluate("getComputedStyle(document.body).fontFamily") == '"Host Sans", serif'
+    assert hosted.frame.evaluate("[...document.fonts].map(face => face.family)") == ["Host Sans"]
     hosted.page.evaluate("window.setHostContext({theme: 'dark'})")
     hosted.frame.locator("html[data-theme=dark]").wait_for(state="attached")
     assert background(hosted) == "rgb(23, 24, 26)"
     text = hosted.frame.evaluate("getComputedStyle(document.body).color")
     assert text == "rgb(242, 243, 245)"
     screenshot(hosted, f"known-dark-{host.removesuffix('.html')}.png")
+    # The host's own colours, written with light-dark() as the spec suggests, follow the theme too.
+    variables = {"--color-background-primary": "light-dark(rgb(250, 250, 250), rgb(16, 16, 16))"}
+    hosted.page.evaluate("(styles) => window.setHostContext({styles})", {"variables": variables})
+    hosted.frame.locator("html[style*='--color-background-primary']").wait_for(state="attached")
+    assert background(hosted) == "rgb(16, 16, 16)"
+    hosted.page.evaluate("window.setHostContext({theme: 'light'})")
+    hosted.frame.locator("html[data-theme=light]").wait_for(state="attached")
+    assert background(hosted) == "rgb(250, 250, 250)"
     no_trouble(hosted)
 
 
