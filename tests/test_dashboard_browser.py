@@ -579,7 +579,7 @@ def assert_shows(hosted: Hosted, data: dict[str, Any]) -> None:
     assert hosted.text("#now") == data["now"]
     assert SAMPLE_NOTICE in hosted.text("main")
     scope = part(data, "scope")
-    by_status = scope.get("posts_by_status", scope.get("by_status", {}))
+    by_status = scope.get("posts_by_status", {})
     shown = {
         li.get_attribute("data-status"): words(li.inner_text())
         for li in frame.locator("#scope li[data-status]").all()
