@@ -35,6 +35,8 @@ from genviral_mcp import __version__
 from genviral_mcp.accounts import AccountDirectory
 from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
+from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
+from genviral_mcp.dashboard import dashboard_extension
 from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
 from genviral_mcp.errors import GenviralError, InvalidArgument, clean_text
 from genviral_mcp.keys import KeySource, held_key
@@ -298,6 +300,7 @@ def build_server(
         instructions=INSTRUCTIONS + (DEMO_INSTRUCTIONS if demo else ""),
         lifespan=lifespan,
         log_level="WARNING",
+        extensions=[dashboard_extension()],  # the MCP App view of get_delivery_summary
     )
     server.output_schemas = {"list_posts": LIST_POSTS_OUTPUT, "get_delivery_summary": SUMMARY_OUTPUT}
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True)
@@ -328,7 +331,9 @@ def build_server(
 
         return await run_tool("list_posts", body, sample_notice, deadline)
 
-    @server.tool(title="Delivery summary", description=SUMMARY_DESCRIPTION, annotations=read_only)
+    @server.tool(
+        title="Delivery summary", description=SUMMARY_DESCRIPTION, annotations=read_only, meta=DASHBOARD_META
+    )
     async def get_delivery_summary(
         ctx: Context[AppState],
         hours_ahead: HoursAheadArg = DEFAULT_HOURS_AHEAD,
