@@ -33,9 +33,12 @@ logger = logging.getLogger(__name__)
 #: Seconds a client has to send a complete request head.
 HEAD_TIMEOUT = 10.0
 #: File descriptors kept back from the connection cap: the listening socket, logs, the upstream pool
-#: (20), and one accept burst (asyncio accepts up to ``ACCEPT_BACKLOG`` before any is set up).
+#: (20), and accept bursts: asyncio accepts up to ``ACCEPT_BACKLOG`` connections per wake-up and sets
+#: them up (where the cap is enforced) an iteration or two later, so up to ``ACCEPT_BURSTS`` bursts
+#: can be open before the first is counted. Running out of files would pause accepting for 1 s.
 RESERVED_FILES = 96
 ACCEPT_BACKLOG = 128
+ACCEPT_BURSTS = 4
 #: Never more open connections than this, however high the file limit.
 MAX_OPEN_CONNECTIONS = 4096
 
@@ -58,7 +61,7 @@ def raise_file_limit() -> int:
 
 
 def connection_cap(file_limit: int) -> int:
-    return max(16, min(MAX_OPEN_CONNECTIONS, file_limit - RESERVED_FILES - ACCEPT_BACKLOG))
+    return max(16, min(MAX_OPEN_CONNECTIONS, file_limit - RESERVED_FILES - ACCEPT_BURSTS * ACCEPT_BACKLOG))
 
 
 @dataclass
