@@ -153,7 +153,7 @@ def info_server(standin_server: StandInApi) -> Iterator[Served]:
         yield served
 
 
-def test_an_aborted_upload_is_one_warning_line_without_a_traceback(info_server: Served) -> None:
+def test_aborted_uploads_are_one_warning_line_without_a_traceback(info_server: Served) -> None:
     head = (
         f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{info_server.port}\r\nContent-Type: application/json\r\n"
         'Accept: application/json, text/event-stream\r\nContent-Length: 1000\r\n\r\n{"jsonrpc"'
@@ -164,7 +164,7 @@ def test_an_aborted_upload_is_one_warning_line_without_a_traceback(info_server: 
     time.sleep(0.3)
     log = info_server.stderr()
     assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
-    assert log.count("WARNING") == 3, log[-3000:]
+    assert log.count("WARNING") == 1, "one line, not one per client: anyone can do this"
     assert "open-file limit" in log, "the limit in force is logged at start"
 
 

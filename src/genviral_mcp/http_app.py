@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -166,6 +167,29 @@ def transport_security(options: HttpOptions) -> TransportSecuritySettings:
     return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins)
 
 
+class ThrottledWarning:
+    """One WARNING line per ``every`` seconds for a kind of client misbehaviour, then a count.
+
+    Anyone who can reach the port can make these happen, so each must not cost a log line: the first
+    is logged, the rest of the minute is counted and reported with the next one logged.
+    """
+
+    def __init__(self, message: str, every: float = 60.0) -> None:
+        self._message = message
+        self._every = every
+        self._next = 0.0
+        self._held = 0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            self._held += 1
+            return
+        more = f" ({self._held} more since the last such line)" if self._held else ""
+        self._held, self._next = 0, now + self._every
+        logger.warning("%s%s", self._message, more)
+
+
 class Gate:
     """ASGI middleware in front of the SDK's app: the token check (held-key mode), POST-only ``/mcp``,
     and the request body read within ``BODY_TIMEOUT`` before the app sees it.
@@ -181,6 +205,12 @@ class Gate:
         self.app = app
         self._digest = _digest(token) if token is not None else None
         self._body_timeout = body_timeout
+        self._hung_up = ThrottledWarning(
+            "A client hung up before sending its whole request; nothing was done."
+        )
+        self._too_slow = ThrottledWarning(
+            f"A client took over {body_timeout:.0f} s to send its request body; closed."
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         refusal = self._refusal(scope) if scope["type"] == "http" else None
@@ -212,7 +242,7 @@ class Gate:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
-                    logger.warning("A client hung up before sending its whole request; nothing was done.")
+                    self._hung_up()
                     return None
                 chunk = message.get("body", b"")
                 size += len(chunk)
@@ -225,7 +255,7 @@ class Gate:
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     return b"".join(chunks)
-        logger.warning("A client took over %.0f s to send its request body; closed.", self._body_timeout)
+        self._too_slow()
         timeout = PlainTextResponse("Request Timeout", status_code=408, headers={"connection": "close"})
         await timeout(scope, receive, send)
         return None
