@@ -91,3 +91,26 @@ async def test_the_client_checks_results_against_the_output_schema(api: StandInA
     async with Client(server) as client:
         with pytest.raises(RuntimeError, match="Invalid structured content"):
             await client.call_tool("list_posts", {})
+
+
+@pytest.mark.parametrize(
+    ("tool", "named", "foreign"),
+    [
+        ("list_posts", "smaller limit", "max_items"),
+        ("get_delivery_summary", "list_posts with a status", "limit"),
+    ],
+)
+async def test_a_call_out_of_time_gets_advice_in_its_own_arguments(
+    tool: str, named: str, foreign: str
+) -> None:
+    import anyio
+
+    from genviral_mcp.server import run_tool
+
+    async def slow() -> Any:
+        await anyio.sleep(5)
+
+    result = await run_tool(tool, slow, deadline=0.05)
+    text = error_text(result)
+    assert "within 0 s" in text and named in text
+    assert "max_posts" not in text and foreign not in text, "advice in another tool's arguments"

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 from genviral_mcp.errors import clean_text
 
-CAUSE_CHARS = 200
+#: A cause is shown once per group; past this, provider text is mostly a body dump.
+CAUSE_CHARS = 120
+#: An account's last error repeats one of the causes: enough to recognise it.
+LAST_ERROR_CHARS = 80
 #: Normalised text longer than this is cut before grouping: the tail is usually a body dump.
 _KEY_CHARS = 120
 
@@ -34,12 +37,12 @@ FIXES: tuple[Fix, ...] = (
     Fix(
         "permission",
         re.compile(r"permission|not authori[sz]ed to|insufficient[_ ]scope|lacks", re.I),
-        "Re-authorise this account in Genviral and grant every permission it asks for.",
+        "Re-authorise the account in Genviral, granting every permission asked.",
     ),
     Fix(
         "token",
         re.compile(r"token|unauthori[sz]ed|\b401\b|expired|revoked|re-?connect|re-?authenticat", re.I),
-        "Reconnect this account in Genviral: its login expired or was revoked.",
+        "Reconnect the account in Genviral: its login expired or was revoked.",
     ),
     Fix(
         "media",
@@ -48,12 +51,12 @@ FIXES: tuple[Fix, ...] = (
             r"unsupported (?:format|media|codec)|frame rate",
             re.I,
         ),
-        "Fix the media (aspect ratio, length, size or format the platform accepts), then reschedule.",
+        "Fix the media (aspect ratio, length, size or format), then reschedule.",
     ),
     Fix(
         "limit",
         re.compile(r"spam|too many|quota|rate[ _-]?limit|limit exceeded|exceeded the number", re.I),
-        "Wait: the platform's posting limit was reached. Reschedule later, and post less often.",
+        "Wait: the platform's posting limit was hit. Reschedule later; post less often.",
     ),
 )
 
@@ -83,4 +86,4 @@ def disconnected_cause(status: str) -> str:
     return f"account not connected (Genviral says: {status})"
 
 
-DISCONNECTED_FIX = "Reconnect this account in Genviral; until then its deliveries cannot go out."
+DISCONNECTED_FIX = "Reconnect the account in Genviral; until then nothing can go out to it."

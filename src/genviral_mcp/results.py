@@ -52,6 +52,8 @@ JsonObject = dict[str, Any]
 
 CAPTION_CHARS = 60
 SUMMARY_CAPTION_CHARS = 40
+#: What went out is identified by its links; a few words of caption are enough beside them.
+WENT_OUT_CAPTION_CHARS = 24
 ERROR_CHARS = 200
 FULL_ERROR_CHARS = 500
 #: Text from Genviral that is not an error message (URLs, timestamps, settings) is cut here.
@@ -61,10 +63,7 @@ EXTRA_DEPTH = 4
 EXTRA_ITEMS = 50
 #: Accounts listed in a summary; a scope rarely has more, and the rest are counted.
 ACCOUNTS_CAP = 50
-POST_DETAILS = (
-    'To see any post above in full, call list_posts with since and until both set to its "created" '
-    'value and detail="full".'
-)
+POST_DETAILS = 'Any post above in full: list_posts with since and until both its "created", detail="full".'
 #: Scope counters renamed so that none reads as something else (``pending`` is not the status).
 COUNTER_NAMES = {
     "total": "total_posts",
@@ -96,13 +95,14 @@ def now_label(now: datetime) -> str:
     return now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def shorten_caption(caption: str, limit: int) -> str:
-    """Cut at a word boundary and say how long the whole caption is."""
+def shorten_caption(caption: str, limit: int, say_length: bool = True) -> str:
+    """Cut at a word boundary and (``say_length``) say how long the whole caption is: a page of
+    posts is read for its content, a summary's few words only name the post."""
     flat = " ".join(plain_text(caption).split())
     if len(flat) <= limit:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0] if " " in flat[:limit] else flat[:limit]
-    return f"{cut.rstrip(' ,.;:-')}… ({len(flat)} chars)"
+    return f"{cut.rstrip(' ,.;:-')}…" + (f" ({len(flat)} chars)" if say_length else "")
 
 
 def _compact(mapping: JsonObject) -> JsonObject:
@@ -300,7 +300,9 @@ def _upcoming_item(post: Post, labels: AccountLabels) -> JsonObject:
             "created": _text(post.created_at, 40),
             "status": clean_text(post.status, 40) if post.status != "scheduled" and post.status else None,
             "accounts": _labels([delivery.account_id for delivery in post.deliveries], labels),
-            "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS) if post.caption else None,
+            "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS, say_length=False)
+            if post.caption
+            else None,
         }
     )
 
@@ -313,7 +315,9 @@ def _went_out_item(item: WentOut, labels: AccountLabels) -> JsonObject:
             "id": _ident(post.id),
             "created": _text(post.created_at, 40),
             "urls": {labels(d.account_id): _text(d.published_url) or "" for d in item.deliveries},
-            "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS) if post.caption else None,
+            "caption": shorten_caption(post.caption, WENT_OUT_CAPTION_CHARS, say_length=False)
+            if post.caption
+            else None,
         }
     )
 
@@ -377,19 +381,20 @@ def _went_out_section(
     return _compact(section)
 
 
-def _account_item(account_id: str, facts: DeliveryFacts, labels: AccountLabels) -> JsonObject:
+def _account_item(account_id: str, label: str, facts: DeliveryFacts, labels: AccountLabels) -> JsonObject:
     activity = facts.accounts[account_id]
     account = labels.account(account_id)
-    return _compact(
-        {
-            "id": _ident(account_id),
-            "platform": clean_text(account.platform, 20) if account and account.platform else None,
-            "connection": clean_text(account.status, 40) if account and account.status else None,
-            "published_in_window": activity.published_in_window,
-            "needs_attention": activity.needs_attention,
-            "last_error": activity.last_error,
-        }
-    ) | {"published_in_window": activity.published_in_window, "needs_attention": activity.needs_attention}
+    platform = clean_text(account.platform, 20) if account and account.platform else None
+    item: JsonObject = {"id": _ident(account_id)}
+    if platform and not label.startswith(platform.lower() + " "):  # said once: the label starts with it
+        item["platform"] = platform
+    if account and account.status:
+        item["connection"] = clean_text(account.status, 40)
+    item["published_in_window"] = activity.published_in_window
+    item["needs_attention"] = activity.needs_attention
+    if activity.last_error:
+        item["last_error"] = activity.last_error
+    return item
 
 
 def _accounts_section(facts: DeliveryFacts, labels: AccountLabels) -> tuple[JsonObject, int]:
@@ -400,7 +405,8 @@ def _accounts_section(facts: DeliveryFacts, labels: AccountLabels) -> tuple[Json
 
     ordered = sorted(facts.accounts, key=lambda account_id: (not has_problem(account_id), labels(account_id)))
     shown = {
-        labels(account_id): _account_item(account_id, facts, labels) for account_id in ordered[:ACCOUNTS_CAP]
+        labels(account_id): _account_item(account_id, labels(account_id), facts, labels)
+        for account_id in ordered[:ACCOUNTS_CAP]
     }
     return shown, max(0, len(ordered) - ACCOUNTS_CAP)
 
@@ -473,9 +479,9 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
 
 
 def posts_per_cause(max_items: int) -> int:
-    """Example posts listed per cause: a few by default (the count says how many there are), a
-    quarter of ``max_items`` when more are asked for."""
-    return max(2, max_items // 4)
+    """Example posts listed per cause: one by default (the count says how many there are, and
+    ``next`` lists more), an eighth of ``max_items`` when more are asked for."""
+    return max(1, max_items // 8)
 
 
 def _anything_left_out(facts: DeliveryFacts, cap: int) -> bool:

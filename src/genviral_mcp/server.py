@@ -163,6 +163,14 @@ class AppState:
         return self.connection.posts
 
 
+#: What to try after a call ran out of time, per tool: the advice must name that tool's own arguments.
+NARROWER = {
+    "list_posts": "Try again shortly, or narrow the request (a smaller limit, or a since/until window).",
+    "get_delivery_summary": "Try again shortly; if it repeats, list_posts with a status (e.g. "
+    'status="failed") reads those posts page by page.',
+}
+
+
 def success(output: ToolOutput, sample_notice: str | None = None) -> CallToolResult:
     """The result for the host; ``sample_notice`` (demo mode) becomes the first key, in both views."""
     if sample_notice is not None:
@@ -191,10 +199,7 @@ async def run_tool(
         return failure(exc.message)
     except TimeoutError:
         logger.warning("%s hit the %.0f s deadline", name, deadline)
-        return failure(
-            f"Genviral did not finish answering within {deadline:.0f} s. Try again shortly, "
-            "or narrow the request (smaller limit or max_posts, or a since/until window)."
-        )
+        return failure(f"Genviral did not finish answering within {deadline:.0f} s. {NARROWER.get(name, '')}")
     except Exception:
         logger.exception("%s failed unexpectedly", name)
         return failure(

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from genviral_mcp.causes import (
     CAUSE_CHARS,
     DISCONNECTED_FIX,
+    LAST_ERROR_CHARS,
     NO_MESSAGE_CAUSE,
     OVERDUE_CAUSE,
     OVERDUE_FIX,
@@ -212,7 +213,7 @@ def _attention(
         activity = facts.accounts.setdefault(delivery.account_id, AccountActivity())
         activity.needs_attention += 1
         if delivery.error_message and moment >= activity.last_error_at:
-            activity.last_error = clean_text(delivery.error_message, CAUSE_CHARS)
+            activity.last_error = clean_text(delivery.error_message, LAST_ERROR_CHARS)
             activity.last_error_at = moment
 
 
