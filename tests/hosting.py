@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,8 @@ def free_port() -> int:
 
 def server_env(**env: str) -> dict[str, str]:
     """Only what the test names: a developer's own GENVIRAL_API_KEY must not leak in."""
-    return {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/"), **env}
+    passed = {name: os.environ[name] for name in ("PYTHONPATH",) if name in os.environ}  # to test other code
+    return {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/"), **passed, **env}
 
 
 @dataclass
@@ -66,9 +67,20 @@ def _wait_ready(served: Served, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server did not answer /healthz within {timeout} s:\n{served.stderr()}")
 
 
+def _limit_files(files: int) -> Callable[[], None]:
+    def limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
+
+    return limit
+
+
 @contextmanager
-def serving(env: dict[str, str], *args: str) -> Iterator[Served]:
-    """The server on a free port, its stderr kept in a file; stopped (SIGTERM) afterwards."""
+def serving(env: dict[str, str], *args: str, file_limit: int | None = None) -> Iterator[Served]:
+    """The server on a free port, its stderr kept in a file; stopped (SIGTERM) afterwards.
+
+    ``file_limit`` sets the process's open-file limit, soft and hard, so that it cannot raise it."""
     port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
         stderr_path = Path(scratch) / "stderr.log"
@@ -79,6 +91,7 @@ def serving(env: dict[str, str], *args: str) -> Iterator[Served]:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
+                preexec_fn=_limit_files(file_limit) if file_limit else None,
             )
         served = Served(port, process, stderr_path)
         try:

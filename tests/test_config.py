@@ -102,3 +102,13 @@ def test_timeout_is_capped() -> None:
 def test_api_key_wrapper_never_prints() -> None:
     key = ApiKey("abc")
     assert "abc" not in repr(key) and "abc" not in str(key) and "abc" not in f"{key!s}{key!r}"
+
+
+def test_user_info_in_the_base_url_is_refused_without_echoing_it() -> None:
+    """httpx would send user:password as Basic auth instead of the Bearer key (issue 11, item 11)."""
+    settings = Settings.from_env(
+        {"GENVIRAL_API_KEY": "k", "GENVIRAL_BASE_URL": "https://user:hunter2@www.genviral.io/api/partner/v1"}
+    )
+    assert settings.problem is not None
+    assert "user name or password" in settings.problem and "www.genviral.io" in settings.problem
+    assert "hunter2" not in settings.problem and "user:" not in settings.problem.replace("user:password", "")

@@ -103,7 +103,9 @@ async def test_50_concurrent_calls_are_independent_and_not_serialised(
 
 
 async def test_cancel_during_a_retry_wait_stops_the_retries(connect: Connect, api: StandInApi) -> None:
-    """Cancelled while waiting out a Retry-After: no further attempt is made."""
+    """Cancelled while waiting out a 5 s Retry-After: the wait ends at once and no further attempt
+    is made. A wait that ignored the cancellation (shielded, say) would hold the server's shutdown
+    for the rest of the 5 s, which the last assertion catches."""
     api.script(respond(503, '{"ok": false, "code": 503, "message": "busy"}', retry_after="5"))
     async with connect(retry=RetryPolicy()) as client:
         async with anyio.create_task_group() as group:
@@ -114,4 +116,6 @@ async def test_cancel_during_a_retry_wait_stops_the_retries(connect: Connect, ap
         await anyio.sleep(0.2)
         assert len(api.requests) == 1
         structured(await client.call_tool("list_posts", {}))
-    assert len(api.requests) == 2
+        closing = time.monotonic()
+    assert time.monotonic() - closing < 1.0, "the cancelled retry wait held the server open"
+    assert len(api.requests) == 2, "the cancelled call made no second attempt"

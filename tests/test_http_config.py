@@ -71,6 +71,8 @@ def test_options_from_env_merge_flags_and_variable() -> None:
         (HELD, HttpOptions(token="has space"), "printable ASCII"),
         (HELD, HttpOptions(token="tab\there"), "printable ASCII"),
         (HELD, HttpOptions(token="jeton-é"), "printable ASCII"),
+        (HELD, HttpOptions("0.0.0.0", token="x" * 31), "31 characters, too short"),
+        (HELD, HttpOptions("10.0.0.7", token="tok"), "token_urlsafe"),
     ],
 )
 def test_startup_refusals(settings: Settings, options: HttpOptions, refusal: str) -> None:
@@ -80,7 +82,9 @@ def test_startup_refusals(settings: Settings, options: HttpOptions, refusal: str
 
 def test_startup_allowed_and_warned() -> None:
     assert check_startup(PASS_THROUGH, HttpOptions()) == []
-    assert check_startup(HELD, HttpOptions("0.0.0.0", token="tok", allowed_hosts=("mcp.example.com",))) == []
+    long_token = "t" * 32
+    assert check_startup(HELD, HttpOptions("0.0.0.0", token=long_token, allowed_hosts=("mcp.example",))) == []
+    assert check_startup(HELD, HttpOptions("127.0.0.1", token="short")) == [], "loopback: any token"
     (loopback_held,) = check_startup(HELD, HttpOptions("127.0.0.1"))
     assert "without GENVIRAL_MCP_TOKEN" in loopback_held
     (wildcard,) = check_startup(PASS_THROUGH, HttpOptions("0.0.0.0"))

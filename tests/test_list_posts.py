@@ -193,9 +193,9 @@ async def test_unknown_statuses_and_fields_pass_through(connect: Connect, api: S
     }
     assert concise["accounts"] == {"account acc1": "acc-1", "account acc2": "acc-2"}
     full_post = full["posts"][0]
-    assert full_post["brand_new_field"] == {"x": 1}
+    assert full_post["extra"] == {"brand_new_field": {"x": 1}}, "unknown fields live under their own key"
     assert full_post["media"]["frames"] == 3
-    assert full_post["deliveries"][0]["shadow"] is True
+    assert full_post["deliveries"][0]["extra"] == {"shadow": True}
 
 
 async def test_full_detail_adds_caption_media_settings_and_timestamps(

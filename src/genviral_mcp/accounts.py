@@ -105,7 +105,8 @@ class AccountLabels:
         return list(self._scope.by_id)
 
     def legend(self) -> dict[str, str]:
-        return dict(sorted(self._used.items()))
+        """Label -> account id; the ids come from Genviral, so they are cleaned and capped."""
+        return {label: clean_text(account_id, 80) for label, account_id in sorted(self._used.items())}
 
 
 @dataclass

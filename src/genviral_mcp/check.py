@@ -25,7 +25,7 @@ from genviral_mcp.accounts import HEALTHY_CONNECTIONS, AccountDirectory
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
-from genviral_mcp.errors import ConfigurationError, GenviralError, clean_text
+from genviral_mcp.errors import ConfigurationError, GenviralError, clean_text, plain_text
 from genviral_mcp.query import DEFAULT_HOURS_AHEAD, DEFAULT_MAX_ITEMS, SummaryRequest, WalkLimits
 from genviral_mcp.results import delivery_summary_output
 from genviral_mcp.survey import survey_scope
@@ -63,7 +63,8 @@ def run_check(
         settings, transport = demo_settings(), demo_transport(now)
 
     def say(line: str = "") -> None:
-        print(line, file=out)
+        # The terminal boundary: whatever a line quotes from Genviral, no escape or control reaches it.
+        print(plain_text(line), file=out)
 
     say(f"genviral-mcp {__version__} check" + (" (demo)" if demo else ""))
     say()

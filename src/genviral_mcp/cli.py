@@ -204,10 +204,42 @@ def check(settings: Settings, *, demo: bool) -> int:
     return code
 
 
+#: The exit status of a process stopped by SIGINT, as shells report it (128 + 2).
+EXIT_INTERRUPTED = 130
+TTY_NOTICE = (
+    "genviral-mcp: serving MCP on stdin/stdout; it waits for an MCP host (Claude Desktop, Claude Code, "
+    "OpenClaw, Cursor) to talk to it. Press Ctrl-C to stop. To look around from a terminal, try "
+    "`genviral-mcp check --demo`."
+)
+
+
+def _stop_on_interrupt() -> None:
+    """Ctrl-C ends the stdio server at once, with one line and status 130.
+
+    Without this, Python's KeyboardInterrupt unwinds the event loop, which then waits for the thread
+    blocked reading stdin: the server ran on until Enter or Ctrl-D, then printed a long traceback.
+    Nothing is lost by leaving at once: the server holds no state, and every reply it has written is
+    already flushed.
+    """
+    import signal
+
+    def interrupted(signum: int, frame: object) -> None:
+        logging.shutdown()
+        try:
+            os.write(sys.stderr.fileno(), b"genviral-mcp: interrupted (Ctrl-C); stopped.\n")
+        finally:
+            os._exit(EXIT_INTERRUPTED)
+
+    signal.signal(signal.SIGINT, interrupted)
+
+
 def serve(settings: Settings, *, demo: bool) -> None:
     """Serve MCP over stdio until the host closes stdin, then exit without interpreter teardown."""
     from genviral_mcp.startup import exit_now, importing_quickly
 
+    _stop_on_interrupt()
+    if sys.stdin is not None and sys.stdin.isatty():
+        print(TTY_NOTICE, file=sys.stderr, flush=True)
     log = logging.getLogger("genviral_mcp")
     with importing_quickly():  # the SDK's imports and our tool registration: allocation-heavy
         from genviral_mcp.server import build_server, utc_now

@@ -52,6 +52,13 @@ def is_loopback_host(host: str) -> bool:
 def base_url_problem(url: str) -> str | None:
     """Why ``url`` must not receive the key, or ``None`` when it is safe."""
     parts = urlsplit(url)
+    if "@" in parts.netloc:
+        # httpx would send these as Basic auth instead of the Bearer key: a misleading 401 at best.
+        host = parts.netloc.rpartition("@")[2]
+        return (
+            f"GENVIRAL_BASE_URL must not carry a user name or password (user:password@{host}); the key "
+            f"goes in GENVIRAL_API_KEY. Use a plain URL such as {DEFAULT_BASE_URL}."
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"GENVIRAL_BASE_URL must be an absolute https URL such as {DEFAULT_BASE_URL}; got {url!r}."
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):

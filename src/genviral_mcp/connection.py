@@ -26,10 +26,13 @@ class Connection:
         settings: Settings,
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        per_key: int | None = None,
     ) -> None:
         self._settings = settings
         self._transport = transport
         self._retry = retry
+        #: How many of the pool's slots one key may hold (``None``: all; see ``client.Slots``).
+        self._per_key = per_key
         self._http: httpx.AsyncClient | None = None
         self._posts: PostsClient | None = None
 
@@ -37,10 +40,11 @@ class Connection:
     def posts(self) -> PostsClient:
         """The Posts API client, built on first use (no ``await`` here, so no race between calls)."""
         if self._posts is None:
-            from genviral_mcp.client import PostsClient, build_http_client
+            from genviral_mcp.client import PostsClient, Slots, build_http_client
 
             self._http = build_http_client(self._settings, self._transport)
-            self._posts = PostsClient(self._http, self._settings, self._retry)
+            slots = Slots(per_key=self._per_key)
+            self._posts = PostsClient(self._http, self._settings, self._retry, slots=slots)
         return self._posts
 
     @property

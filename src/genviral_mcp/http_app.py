@@ -17,17 +17,19 @@ import hashlib
 import hmac
 import logging
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import anyio
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genviral_mcp.config import Settings, is_loopback_host
 from genviral_mcp.keys import bearer_token, caller_key, held_key
@@ -42,11 +44,20 @@ DEFAULT_PORT = 8000
 #: A tools/call for these tools is well under 1 KB; initialize with rich capabilities a few KB.
 MAX_REQUEST_BODY_BYTES = 64 * 1024
 #: Longer than the usual load-balancer idle timeout (60 s), so the LB never reuses a closed socket.
+#: (At the connection cap, the longest-idle connection is closed first: see ``guard``.)
 KEEP_ALIVE_SECONDS = 75
+#: Seconds a client has to send its whole request body (at most 64 KiB) once its head has arrived.
+BODY_TIMEOUT = 10.0
+#: Pass-through mode: one caller's key may hold at most this many of the 20 upstream connections
+#: (``client.MAX_CONNECTIONS``), so one busy tenant cannot starve the rest.
+PER_KEY_CONNECTIONS = 5
 #: On SIGTERM, in-flight tool calls (each bounded by the tool deadline) get time to finish.
 GRACEFUL_SHUTDOWN_SECONDS = int(TOOL_DEADLINE_SECONDS) + 5
 _WILDCARD_BINDS = ("0.0.0.0", "::", "")  # noqa: S104 - recognising the wildcard, not binding to it
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+#: Off loopback, GENVIRAL_MCP_TOKEN must be at least this long (``secrets.token_urlsafe(32)`` gives 43).
+MIN_TOKEN_CHARS = 32
+MAKE_TOKEN = "GENVIRAL_MCP_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"  # noqa: S105 - a recipe, not a secret
 #: ``--allowed-host *`` turns the Host/Origin check off.
 ANY_HOST = "*"
 
@@ -85,6 +96,12 @@ def check_startup(settings: Settings, options: HttpOptions) -> list[str]:
     token = options.token
     if token is not None and not (token.isascii() and token.isprintable() and " " not in token):
         raise StartupRefused("GENVIRAL_MCP_TOKEN must be printable ASCII without spaces.")
+    if token is not None and len(token) < MIN_TOKEN_CHARS and not is_loopback_host(options.host):
+        raise StartupRefused(
+            f"refusing to serve on {where}: GENVIRAL_MCP_TOKEN is {len(token)} characters, too short to "
+            f"guard a reachable address. Use at least {MIN_TOKEN_CHARS} random characters, e.g. "
+            f"{MAKE_TOKEN}"
+        )
     if settings.api_key is None and token is not None:
         raise StartupRefused(
             "GENVIRAL_MCP_TOKEN is set but GENVIRAL_API_KEY is not. Without a held key the server passes "
@@ -150,41 +167,120 @@ def transport_security(options: HttpOptions) -> TransportSecuritySettings:
     return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins)
 
 
+class ThrottledWarning:
+    """One WARNING line per ``every`` seconds for a kind of client misbehaviour, then a count.
+
+    Anyone who can reach the port can make these happen, so each must not cost a log line: the first
+    is logged, the rest of the minute is counted and reported with the next one logged.
+    """
+
+    def __init__(self, message: str, every: float = 60.0) -> None:
+        self._message = message
+        self._every = every
+        self._next = 0.0
+        self._held = 0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            self._held += 1
+            return
+        more = f" ({self._held} more since the last such line)" if self._held else ""
+        self._held, self._next = 0, now + self._every
+        logger.warning("%s%s", self._message, more)
+
+
 class Gate:
-    """ASGI middleware in front of the SDK's app: the token check (held-key mode) and POST-only ``/mcp``.
+    """ASGI middleware in front of the SDK's app: the token check (held-key mode), POST-only ``/mcp``,
+    and the request body read within ``BODY_TIMEOUT`` before the app sees it.
 
     A stateless server never sends server-initiated messages, so a GET stream would sit idle until
     the load balancer cut it, and there is no session for DELETE to end: both get 405, which the
-    transport spec allows. The health check passes untouched.
+    transport spec allows. The health check passes untouched. A client that sends its body too
+    slowly gets 408 and the connection is closed; one that hangs up mid-body is logged as one
+    WARNING line.
     """
 
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
+    def __init__(self, app: ASGIApp, token: str | None, body_timeout: float = BODY_TIMEOUT) -> None:
         self.app = app
         self._digest = _digest(token) if token is not None else None
+        self._body_timeout = body_timeout
+        self._hung_up = ThrottledWarning(
+            "A client hung up before sending its whole request; nothing was done."
+        )
+        self._too_slow = ThrottledWarning(
+            f"A client took over {body_timeout:.0f} s to send its request body; closed."
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         refusal = self._refusal(scope) if scope["type"] == "http" else None
-        if refusal is None:
-            await self.app(scope, receive, send)
-        else:
+        if refusal is not None:
             await refusal(scope, receive, send)
+            return
+        if scope["type"] != "http" or scope["path"] != MCP_PATH:
+            await self.app(scope, receive, send)
+            return
+        body = await self._read_body(scope, receive, send)
+        if body is None:
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole body, or ``None`` after answering 408/413 or when the client left."""
+        chunks: list[bytes] = []
+        size = 0
+        with anyio.move_on_after(self._body_timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    self._hung_up()
+                    return None
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > MAX_REQUEST_BODY_BYTES:
+                    too_big = PlainTextResponse(
+                        "Payload Too Large", status_code=413, headers={"connection": "close"}
+                    )
+                    await too_big(scope, receive, send)
+                    return None
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+        self._too_slow()
+        timeout = PlainTextResponse("Request Timeout", status_code=408, headers={"connection": "close"})
+        await timeout(scope, receive, send)
+        return None
 
     def _refusal(self, scope: Scope) -> Response | None:
         if scope["path"] == HEALTH_PATH:
             return None
-        if self._digest is not None:
-            presented = bearer_token(Headers(scope=scope).get("authorization"))
-            # Digests have one length, so the comparison time says nothing about the token.
-            if presented is None or not hmac.compare_digest(_digest(presented), self._digest):
-                return JSONResponse(
-                    {
-                        "error": "invalid_token",
-                        "error_description": "Send this server's token as `Authorization: Bearer "
-                        "<token>` (GENVIRAL_MCP_TOKEN on the server).",
-                    },
-                    status_code=401,
-                    headers={"www-authenticate": 'Bearer realm="genviral-mcp"'},
-                )
+        authorization = Headers(scope=scope).get("authorization")
+        presented = bearer_token(authorization)
+        if self._digest is None and authorization is not None and presented is None:
+            # Pass-through: a header that cannot carry a Genviral key (e.g. not ASCII) is refused here,
+            # rather than failing deep in the upstream call.
+            return _unauthorized(
+                "invalid_request",
+                "The Authorization header must be `Bearer <your Genviral API key>`, in printable ASCII.",
+            )
+        # Digests have one length, so the comparison time says nothing about the token.
+        if self._digest is not None and (
+            presented is None or not hmac.compare_digest(_digest(presented), self._digest)
+        ):
+            return _unauthorized(
+                "invalid_token",
+                "Send this server's token as `Authorization: Bearer <token>` (GENVIRAL_MCP_TOKEN on the "
+                "server).",
+            )
         if scope["path"] == MCP_PATH and scope["method"] != "POST":
             return PlainTextResponse(
                 "Method Not Allowed: this stateless MCP endpoint takes POST only.",
@@ -192,6 +288,14 @@ class Gate:
                 headers={"allow": "POST"},
             )
         return None
+
+
+def _unauthorized(error: str, description: str) -> Response:
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=401,
+        headers={"www-authenticate": 'Bearer realm="genviral-mcp"'},
+    )
 
 
 def _digest(token: str) -> bytes:
@@ -208,8 +312,12 @@ def build_app(settings: Settings, options: HttpOptions) -> Starlette:
     all requests share one upstream HTTP client, with the stdio path's timeouts, retries and deadline."""
     for warning in check_startup(settings, options):
         logger.warning("%s", warning)
-    key_source = caller_key if settings.api_key is None else held_key
-    server = build_server(settings, key_source=key_source)
+    passing_through = settings.api_key is None
+    server = build_server(
+        settings,
+        key_source=caller_key if passing_through else held_key,
+        per_key_connections=PER_KEY_CONNECTIONS if passing_through else None,
+    )
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         json_response=True,
@@ -235,16 +343,44 @@ def describe(settings: Settings, options: HttpOptions) -> str:
     return f"genviral-mcp: starting MCP at {url} ({keys}); health check at {HEALTH_PATH}"
 
 
+class QueryStringFilter(logging.Filter):
+    """Keep query strings out of uvicorn's access log: a token sent as ``?token=`` must not be logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].partition("?")[0], *args[3:])
+        return True
+
+
 def serve(settings: Settings, options: HttpOptions, log_level: str) -> None:
     """Run until SIGINT/SIGTERM. Raises :class:`StartupRefused` before binding anything."""
     import uvicorn  # imported late: the stdio path never needs it
 
+    from genviral_mcp.guard import (
+        ACCEPT_BACKLOG,
+        HEAD_TIMEOUT,
+        connection_cap,
+        guarded_protocol,
+        raise_file_limit,
+    )
+
     app = build_app(settings, options)
-    print(describe(settings, options), file=sys.stderr, flush=True)
+    files = raise_file_limit()
+    cap = connection_cap(files)
+    # One start-up line says it all, at any log level: where, which key mode, and the limits in force.
+    limits = (
+        f"open-file limit {files}, at most {cap} connections (the longest idle is closed first), "
+        f"request head within {HEAD_TIMEOUT:.0f} s, body within {BODY_TIMEOUT:.0f} s"
+    )
+    print(f"{describe(settings, options)}; {limits}", file=sys.stderr, flush=True)
+    logging.getLogger("uvicorn.access").addFilter(QueryStringFilter())
     config = uvicorn.Config(
         app,
         host=options.host,
         port=options.port,
+        http=guarded_protocol(cap, KEEP_ALIVE_SECONDS),
+        backlog=ACCEPT_BACKLOG,
         log_config=None,  # keep our stderr logging; uvicorn's default sends access logs to stdout
         log_level=log_level.lower(),
         server_header=False,

@@ -25,10 +25,12 @@ MISSING_CALLER_KEY = (
 
 
 def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` value, or ``None`` for anything else."""
+    """The token of an ``Authorization: Bearer <token>`` value, or ``None`` for anything else
+    (including a token that is not printable ASCII, which no key or server token ever is)."""
     scheme, _, token = (authorization or "").strip().partition(" ")
     token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
+    usable = token.isascii() and token.isprintable() and " " not in token
+    return token if scheme.lower() == "bearer" and token and usable else None
 
 
 def held_key(settings: Settings, headers: Mapping[str, str] | None) -> ApiKey:

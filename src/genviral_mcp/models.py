@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class _Open(BaseModel):
@@ -66,15 +66,26 @@ class ScopeSummary(_Open):
 class PostsData(_Open):
     summary: ScopeSummary = Field(default_factory=ScopeSummary)
     posts: list[Post] = Field(default_factory=list)
+    #: Posts beyond what was asked for that a broken upstream sent, and that were dropped unread.
+    _overflow: int = PrivateAttr(default=0)
+
+    @property
+    def overflow(self) -> int:
+        return self._overflow
 
 
-class Envelope(_Open):
-    """Every response's outer shape; ``data`` is present when ``ok``."""
+class Status(_Open):
+    """Every response's outer shape, whatever its ``data``."""
 
     ok: bool
     code: int | None = None
     message: str | None = None
     error_code: str | None = None
+
+
+class Envelope(Status):
+    """A Posts response; ``data`` is present when ``ok``."""
+
     data: PostsData | None = None
 
 

@@ -102,6 +102,7 @@ LIST_POSTS_OUTPUT: JsonSchema = _object(
             },
         },
         "next_page": {**_FILTERS, "description": "The exact arguments for the next page."},
+        "upstream_problem": _text("Present only when Genviral's answer was broken and was repaired."),
     },
     ("now", "filters", "returned", "scope", "posts"),
 )

@@ -33,6 +33,8 @@ class Page:
     scope: ScopeSummary
     #: Pass as ``until`` to get the next page; ``None`` when the page was not full.
     next_until: datetime | None
+    #: Posts a broken upstream sent beyond the ``limit + 1`` asked for, dropped unread.
+    overflow: int = 0
 
 
 def split_page(posts: list[Post], limit: int) -> tuple[list[Post], datetime | None]:
@@ -64,7 +66,7 @@ async def fetch_page(client: PostsClient, query: PostsQuery, key: ApiKey) -> Pag
     """One page of ``query.limit`` posts, asking for one more to place the next page exactly."""
     data = await client.fetch(replace(query, limit=min(query.limit + 1, MAX_LIMIT)), key)
     posts, next_until = split_page(data.posts, query.limit)
-    return Page(posts=posts, scope=data.summary, next_until=next_until)
+    return Page(posts=posts, scope=data.summary, next_until=next_until, overflow=data.overflow)
 
 
 @dataclass

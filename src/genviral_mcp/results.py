@@ -39,7 +39,7 @@ from typing import Any, Literal
 from pydantic_core import PydanticSerializationError, to_json
 
 from genviral_mcp.accounts import AccountLabels, connection_problem
-from genviral_mcp.errors import UpstreamError, clean_text
+from genviral_mcp.errors import IDENTIFIER_CHARS, UpstreamError, clean_text, plain_text, untrusted
 from genviral_mcp.models import Delivery, Post, ScopeSummary
 from genviral_mcp.pages import Page, StatusWalk
 from genviral_mcp.query import MAX_ITEMS, PostsQuery, SummaryRequest
@@ -56,6 +56,11 @@ SUMMARY_CAPTION_CHARS = 40
 WENT_OUT_CAPTION_CHARS = 24
 ERROR_CHARS = 200
 FULL_ERROR_CHARS = 500
+#: Text from Genviral that is not an error message (URLs, timestamps, settings) is cut here.
+VALUE_CHARS = 2000
+#: Unknown fields in the full view: how deep and how many entries are passed on.
+EXTRA_DEPTH = 4
+EXTRA_ITEMS = 50
 #: Accounts listed in a summary; a scope rarely has more, and the rest are counted.
 ACCOUNTS_CAP = 50
 POST_DETAILS = 'Any post above in full: list_posts with since and until both its "created", detail="full".'
@@ -93,7 +98,7 @@ def now_label(now: datetime) -> str:
 def shorten_caption(caption: str, limit: int, say_length: bool = True) -> str:
     """Cut at a word boundary and (``say_length``) say how long the whole caption is: a page of
     posts is read for its content, a summary's few words only name the post."""
-    flat = " ".join(caption.split())
+    flat = " ".join(plain_text(caption).split())
     if len(flat) <= limit:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0] if " " in flat[:limit] else flat[:limit]
@@ -105,26 +110,59 @@ def _compact(mapping: JsonObject) -> JsonObject:
     return {key: value for key, value in mapping.items() if value not in (None, "", [], {})}
 
 
+def _ident(value: str | None, default: str = "unknown") -> str:
+    """An id, status or code from Genviral: cleaned and capped (hostile values have been 2,000 chars)."""
+    return untrusted(value, IDENTIFIER_CHARS) or default
+
+
+def _text(value: str | None, limit: int = VALUE_CHARS) -> str | None:
+    return untrusted(value, limit)
+
+
+def untrusted_value(value: Any, depth: int = 0) -> Any:
+    """Any JSON value from Genviral, cleaned: strings via :func:`clean_text`, keys as identifiers,
+    nesting and list lengths bounded. Numbers, booleans and null pass as they are."""
+    if isinstance(value, str):
+        return clean_text(value, FULL_ERROR_CHARS)
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value
+    if depth >= EXTRA_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        items = list(value.items())[:EXTRA_ITEMS]
+        return {_ident(str(key), "?"): untrusted_value(item, depth + 1) for key, item in items}
+    if isinstance(value, (list, tuple)):
+        return [untrusted_value(item, depth + 1) for item in value[:EXTRA_ITEMS]]
+    return clean_text(str(value), IDENTIFIER_CHARS)
+
+
+def _extra(model: Any) -> JsonObject | None:
+    """Fields Genviral sent that this server does not know, under their own key: they can never
+    replace a computed one (a post-level ``deliveries``, a delivery-level ``account``)."""
+    extra = model.model_extra
+    return untrusted_value(extra) if extra else None
+
+
 def scope_counters(scope: ScopeSummary) -> JsonObject:
     """The API's scope counters, exactly as given (never recomputed), under names that say what
-    each counts."""
+    each counts; names and unknown fields cleaned."""
     return {
-        COUNTER_NAMES.get(name, clean_text(name, 40)): value
+        COUNTER_NAMES.get(name, clean_text(name, 40)): untrusted_value(value)
         for name, value in scope.model_dump(exclude_none=True).items()
     }
 
 
 def _delivery_value(delivery: Delivery) -> str:
     if delivery.status == "posted":
-        return delivery.published_url or ""
+        return _text(delivery.published_url) or ""
     if delivery.error_message:
         return clean_text(delivery.error_message, ERROR_CHARS)
-    return delivery.published_url or ""
+    return _text(delivery.published_url) or ""
 
 
 def delivery_line(delivery: Delivery) -> str:
     """``posted https://…``, ``failed: <error>`` or just the status: one line, no nesting."""
-    status = delivery.status or "unknown"
+    status = _ident(delivery.status)
     value = _delivery_value(delivery)
     if not value:
         return status
@@ -139,9 +177,9 @@ def flat_deliveries(deliveries: list[Delivery], alias: AccountLabels) -> dict[st
 
 def concise_post(post: Post, alias: AccountLabels) -> JsonObject:
     """One post in the concise view; built key by key, since it runs for every post of a page."""
-    shaped: JsonObject = {"id": post.id, "status": post.status or "unknown"}
+    shaped: JsonObject = {"id": _ident(post.id), "status": _ident(post.status)}
     if post.created_at:
-        shaped["created"] = post.created_at  # exact: since = until = this finds the post
+        shaped["created"] = _text(post.created_at, 40)  # exact: since = until = this finds the post
     if post.scheduled_at:
         shaped["scheduled"] = minute(post.scheduled_at)
     caption = shorten_caption(post.caption, CAPTION_CHARS) if post.caption else ""
@@ -166,12 +204,12 @@ def full_delivery(delivery: Delivery, alias: AccountLabels) -> JsonObject:
     return _compact(
         {
             "account": alias(delivery.account_id),
-            "status": delivery.status or "unknown",
-            "published_at": delivery.published_at,
-            "published_url": delivery.published_url,
+            "status": _ident(delivery.status),
+            "published_at": _text(delivery.published_at, 40),
+            "published_url": _text(delivery.published_url),
             error_key: error,
-            "last_attempted_at": delivery.last_attempted_at,
-            **(delivery.model_extra or {}),
+            "last_attempted_at": _text(delivery.last_attempted_at, 40),
+            "extra": _extra(delivery),
         }
     )
 
@@ -179,17 +217,17 @@ def full_delivery(delivery: Delivery, alias: AccountLabels) -> JsonObject:
 def full_post(post: Post, alias: AccountLabels) -> JsonObject:
     return _compact(
         {
-            "id": post.id,
-            "status": post.status or "unknown",
-            "created_at": post.created_at,
-            "scheduled_at": post.scheduled_at,
-            "caption": post.caption,
-            "media": post.media.model_dump(exclude_none=True) if post.media else None,
-            "music_url": post.music_url,
-            "tiktok": post.tiktok,
-            "pinterest": post.pinterest,
+            "id": _ident(post.id),
+            "status": _ident(post.status),
+            "created_at": _text(post.created_at, 40),
+            "scheduled_at": _text(post.scheduled_at, 40),
+            "caption": " ".join(plain_text(post.caption).split()) if post.caption else None,
+            "media": untrusted_value(post.media.model_dump(exclude_none=True)) if post.media else None,
+            "music_url": _text(post.music_url),
+            "tiktok": untrusted_value(post.tiktok),
+            "pinterest": untrusted_value(post.pinterest),
             "deliveries": [full_delivery(delivery, alias) for delivery in post.deliveries],
-            **(post.model_extra or {}),
+            "extra": _extra(post),
         }
     )
 
@@ -211,6 +249,11 @@ def list_posts_output(
     }
     if not structured["accounts"]:
         del structured["accounts"]
+    if page.overflow:
+        structured["upstream_problem"] = (
+            f"Genviral sent {page.overflow} more posts than were asked for; they were dropped unread. "
+            "The page and next_page are still exact."
+        )
     notes: tuple[str, ...] = ()
     if page.next_until is not None:
         next_args = {**filters, "until": exact(page.next_until)}
@@ -227,7 +270,7 @@ def list_posts_output(
 
 def _post_refs(posts: list[Post], cap: int) -> dict[str, str]:
     """``{post id: exact created}``: enough to fetch each post in full with ``list_posts``."""
-    return {post.id: post.created_at or "" for post in posts[:cap]}
+    return {_ident(post.id): _text(post.created_at, 40) or "" for post in posts[:cap]}
 
 
 def _labels(account_ids: set[str] | list[str], labels: AccountLabels) -> list[str]:
@@ -253,8 +296,8 @@ def _upcoming_item(post: Post, labels: AccountLabels) -> JsonObject:
     return _compact(
         {
             "scheduled": minute(post.scheduled_at),
-            "id": post.id,
-            "created": post.created_at,
+            "id": _ident(post.id),
+            "created": _text(post.created_at, 40),
             "status": clean_text(post.status, 40) if post.status != "scheduled" and post.status else None,
             "accounts": _labels([delivery.account_id for delivery in post.deliveries], labels),
             "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS, say_length=False)
@@ -269,11 +312,9 @@ def _went_out_item(item: WentOut, labels: AccountLabels) -> JsonObject:
     return _compact(
         {
             "published": minute(exact(item.published)),
-            "id": post.id,
-            "created": post.created_at,
-            "urls": {
-                labels(delivery.account_id): delivery.published_url or "" for delivery in item.deliveries
-            },
+            "id": _ident(post.id),
+            "created": _text(post.created_at, 40),
+            "urls": {labels(d.account_id): _text(d.published_url) or "" for d in item.deliveries},
             "caption": shorten_caption(post.caption, WENT_OUT_CAPTION_CHARS, say_length=False)
             if post.caption
             else None,
@@ -344,7 +385,7 @@ def _account_item(account_id: str, label: str, facts: DeliveryFacts, labels: Acc
     activity = facts.accounts[account_id]
     account = labels.account(account_id)
     platform = clean_text(account.platform, 20) if account and account.platform else None
-    item: JsonObject = {"id": account_id}
+    item: JsonObject = {"id": _ident(account_id)}
     if platform and not label.startswith(platform.lower() + " "):  # said once: the label starts with it
         item["platform"] = platform
     if account and account.status:

@@ -281,18 +281,21 @@ def build_server(
     retry: RetryPolicy | None = None,
     deadline: float = TOOL_DEADLINE_SECONDS,
     walk_limits: WalkLimits | None = None,
+    per_key_connections: int | None = None,
 ) -> MCPServer[AppState]:
     """Create the server. ``transport`` replaces the network (``--demo``); ``clock``, ``retry`` and
     ``deadline`` (seconds per tool call, retries and paging included) are for tests.
 
     ``demo`` marks every successful result as sample data and says so in the instructions.
-    ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's.
+    ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's;
+    ``per_key_connections`` bounds how many upstream requests one key may have in flight.
     """
     sample_notice = SAMPLE_NOTICE if demo else None
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        async with Connection(settings, transport, retry) as connection:  # the HTTP client opens on first use
+        # The HTTP client opens on first use.
+        async with Connection(settings, transport, retry, per_key_connections) as connection:
             yield AppState(settings, connection, AccountDirectory(), walk_limits or WalkLimits())
 
     server = GenviralServer(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from genviral_mcp.errors import untrusted
+
 #: The API's own UTC form (``2025-01-20T12:05:11.205Z``): its minute can be read off the text.
 _API_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z")
 
@@ -37,8 +39,8 @@ def minute(value: str | None) -> str | None:
     if value and _API_UTC.fullmatch(value):  # the common case, without parsing: 7x faster
         return f"{value[:10]} {value[11:16]}"
     moment = parse_iso(value)
-    if moment is None:
-        return value or None
+    if moment is None:  # not a time: passed on as text from Genviral, so cleaned and capped
+        return untrusted(value, 40)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 

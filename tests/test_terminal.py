@@ -1,0 +1,91 @@
+"""The stdio server started by hand in a terminal (issue 11, item 7): it says what it is waiting for,
+and Ctrl-C stops it at once, with one line, status 130 and no traceback."""
+
+from __future__ import annotations
+
+import os
+import pty
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import KEY
+
+SCRIPT = Path(sys.executable).with_name("genviral-mcp")
+
+
+def _env() -> dict[str, str]:
+    passed = {name: os.environ[name] for name in ("PATH", "HOME", "PYTHONPATH") if name in os.environ}
+    return {**passed, "GENVIRAL_API_KEY": KEY}
+
+
+def _read_until(fd: int, fragment: bytes, within: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + within
+    os.set_blocking(fd, False)
+    while fragment not in seen and time.monotonic() < deadline:
+        try:
+            seen += os.read(fd, 4096)
+        except BlockingIOError:
+            time.sleep(0.02)
+    return seen
+
+
+def test_a_terminal_gets_one_line_saying_what_the_server_waits_for() -> None:
+    leader, follower = pty.openpty()
+    env = _env()
+    process = subprocess.Popen(
+        [str(SCRIPT)], stdin=follower, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
+    os.close(follower)
+    try:
+        assert process.stderr is not None
+        line = _read_until(process.stderr.fileno(), b"\n", within=20.0).decode()
+    finally:
+        process.kill()
+        process.wait()
+        process.stderr.close()
+        os.close(leader)
+    assert "waits for an MCP host" in line and "Ctrl-C" in line and "check --demo" in line, line
+
+
+def test_ctrl_c_in_a_terminal_stops_the_stdio_server_at_once() -> None:
+    leader, follower = pty.openpty()  # stdin is a terminal, as when someone runs it by hand
+    err_read, err_write = os.pipe()
+    env = _env()
+    process = subprocess.Popen(
+        [str(SCRIPT)], stdin=follower, stdout=subprocess.DEVNULL, stderr=err_write, env=env
+    )
+    os.close(follower)
+    os.close(err_write)
+    try:
+        _read_until(err_read, b"check --demo", within=5.0)  # started (the line above)
+        time.sleep(1.0)  # let it settle into reading stdin
+        process.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        try:
+            code = process.wait(timeout=3.0)
+        except subprocess.TimeoutExpired:
+            code = None
+        elapsed = time.monotonic() - sent
+        rest = _read_until(err_read, b"\0", within=0.3).decode()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(leader)
+        os.close(err_read)
+    assert code == 130, f"exit status {code} after {elapsed:.1f} s; stderr: {rest[-2000:]}"
+    assert elapsed < 1.0
+    assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
+    assert rest.strip().splitlines() == ["genviral-mcp: interrupted (Ctrl-C); stopped."], rest
+
+
+def test_no_notice_when_a_host_runs_it() -> None:
+    """Started by a host (stdin a pipe), the server says nothing at start-up; EOF ends it cleanly."""
+    env = _env()
+    done = subprocess.run([str(SCRIPT)], input=b"", capture_output=True, env=env, timeout=30)
+    assert done.returncode == 0
+    assert b"waits for an MCP host" not in done.stderr
