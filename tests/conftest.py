@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timezone
@@ -67,7 +68,14 @@ def standin_server(sample: list[dict[str, Any]]) -> Iterator[StandInApi]:
 
 @pytest.fixture
 def api(standin_server: StandInApi, sample: list[dict[str, Any]]) -> StandInApi:
-    """The stand-in, reset to the sample data set with no faults scripted."""
+    """The stand-in, reset to the sample data set with no faults scripted.
+
+    It first waits (briefly) for the previous test's connections to finish, so that a request
+    still in flight from that test is not recorded as this test's.
+    """
+    deadline = time.monotonic() + 2.0
+    while standin_server.open_connections and time.monotonic() < deadline:
+        time.sleep(0.01)
     standin_server.reset()
     standin_server.emulator = PostsEmulator(sample, KEYS)
     return standin_server
