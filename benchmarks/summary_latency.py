@@ -1,0 +1,108 @@
+"""Wall time and upstream requests of a default ``get_delivery_summary``, side by side with its
+baselines, against the stand-in API (``tests/standin.py``, real HTTP on 127.0.0.1) answering
+every request in 150 ms.
+
+Run from the repository root (after ``pip install -e '.[dev]'``)::
+
+    .venv/bin/python benchmarks/summary_latency.py
+
+Three ways to read the same scope, alternated run by run so machine load hits each alike:
+
+* **concurrent** (what the server does): one walk per status, all at once, plus ``/accounts``;
+* **sequential**: the very same walks awaited one after another: the whole-scope answer without
+  concurrency;
+* **old default**: the summary before the everyday-questions issue, one page of the newest 100
+  posts by creation time; fast, but it misses whatever was created earlier (not an answer).
+
+The scope is the test scenario (``tests/scenario.py``): at most 130 posts in any one status.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anyio
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from genviral_mcp.accounts import AccountDirectory
+from genviral_mcp.client import PostsClient, build_http_client
+from genviral_mcp.config import ApiKey, Settings
+from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.pages import walk_status
+from genviral_mcp.query import MAX_LIMIT, PostsQuery, WalkLimits
+from genviral_mcp.survey import ATTENTION_WALKS, PUBLISHED_WALKS, survey_scope
+
+from scenario import NOW, accounts_payload, scenario_posts
+from standin import StandInApi, running
+
+KEY = "gva_live_bench0000.SECRET-bench"
+LATENCY = 0.15
+RUNS = 7
+
+
+Way = Callable[[PostsClient, ApiKey], Awaitable[object]]
+
+
+async def concurrent(client: PostsClient, key: ApiKey) -> object:
+    return await survey_scope(client, AccountDirectory(), key, NOW, WalkLimits())
+
+
+async def sequential(client: PostsClient, key: ApiKey) -> object:
+    await client.fetch_accounts(key)
+    for status in ATTENTION_WALKS:
+        await walk_status(client, key, status, WalkLimits())
+    for status in PUBLISHED_WALKS:
+        await walk_status(client, key, status, WalkLimits(), until=NOW)
+    return None
+
+
+async def old_default(client: PostsClient, key: ApiKey) -> object:
+    return await client.fetch(PostsQuery(limit=MAX_LIMIT), key)
+
+
+def measure(api: StandInApi, settings: Settings, way: Way) -> tuple[float, int]:
+    async def run() -> float:
+        async with build_http_client(settings) as http:
+            client = PostsClient(http, settings)
+            started = time.perf_counter()
+            await way(client, settings.require_ready())
+            return time.perf_counter() - started
+
+    api.reset()
+    api.latency = LATENCY  # reset() clears it
+    elapsed = anyio.run(run)
+    return elapsed, len(api.all_requests)
+
+
+def main() -> None:
+    emulator = PostsEmulator(scenario_posts(), {KEY: "ok"}, accounts=accounts_payload())
+    ways: dict[str, Way] = {"concurrent": concurrent, "sequential": sequential, "old default": old_default}
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    requests: dict[str, int] = {}
+    with running(emulator) as api:
+        settings = Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
+        for _ in range(RUNS):
+            for name, way in ways.items():
+                elapsed, count = measure(api, settings, way)
+                times[name].append(elapsed)
+                requests[name] = count
+    print(f"default summary walks over the scenario scope, {LATENCY * 1000:.0f} ms a request, {RUNS} runs\n")
+    print("| way | median wall time | in round trips | upstream requests | whole scope? |")
+    print("|---|---:|---:|---:|---|")
+    for name in ways:
+        median = statistics.median(times[name])
+        whole = "no" if name == "old default" else "yes"
+        print(f"| {name} | {median * 1000:.0f} ms | {median / LATENCY:.1f} | {requests[name]} | {whole} |")
+    ours = statistics.median(times["concurrent"]) / LATENCY
+    verdict = "PASS" if ours <= 3 else "FAIL"
+    print(f"\nconcurrent: {ours:.1f} round trips (target ≤ 3): {verdict}")
+
+
+if __name__ == "__main__":
+    main()
