@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mcp.types import CallToolResult
 
-from genviral_mcp.errors import clean_text
+from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import minute
 
 from conftest import Connect, by_status, structured
@@ -200,8 +200,8 @@ def test_text_rendering_matches_json_dumps(document: dict[str, Any]) -> None:
 @settings(max_examples=300, derandomize=True, database=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300), st.integers(min_value=5, max_value=250))
 def test_clean_text_fast_path_agrees_with_the_full_cleaning(text: str, limit: int) -> None:
-    from genviral_mcp import errors
+    from genviral_mcp import sanitize
 
-    slow = errors._cleaned(text[: 4 * limit + 64])
+    slow = sanitize._cleaned(text[: 4 * limit + 64])
     expected = slow if len(slow) <= limit else slow[: limit - 1].rstrip() + "…"
-    assert errors.clean_text(text, limit) == expected
+    assert sanitize.clean_text(text, limit) == expected

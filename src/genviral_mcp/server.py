@@ -38,7 +38,7 @@ from genviral_mcp.connection import Connection
 from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
 from genviral_mcp.dashboard import dashboard_extension
 from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
-from genviral_mcp.errors import GenviralError, InvalidArgument, clean_text
+from genviral_mcp.errors import GenviralError, InvalidArgument
 from genviral_mcp.keys import KeySource, held_key
 from genviral_mcp.output_schema import LIST_POSTS_OUTPUT, SUMMARY_OUTPUT
 from genviral_mcp.query import (
@@ -52,6 +52,7 @@ from genviral_mcp.query import (
     parse_timestamp,
 )
 from genviral_mcp.retry import RetryPolicy
+from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import exact
 
 if TYPE_CHECKING:  # the call path (pages, results, client, models) loads on the first call

@@ -22,8 +22,8 @@ from genviral_mcp.causes import (
     disconnected_cause,
     fix_for,
 )
-from genviral_mcp.errors import clean_text
 from genviral_mcp.models import Delivery, Post
+from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import parse_iso
 
 #: Statuses that mean a delivery did not go out and a human should look.
