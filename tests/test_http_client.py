@@ -14,7 +14,7 @@ from mcp.types import CallToolResult
 
 from genviral_mcp import __version__
 from genviral_mcp.client import MAX_CONNECTIONS
-from genviral_mcp.emulator import FILTER_STATUSES
+from genviral_mcp.query import FILTER_STATUSES
 from genviral_mcp.retry import RetryPolicy
 
 from conftest import Connect, structured

@@ -242,7 +242,8 @@ def serve(settings: Settings, *, demo: bool) -> None:
         print(TTY_NOTICE, file=sys.stderr, flush=True)
     log = logging.getLogger("genviral_mcp")
     with importing_quickly():  # the SDK's imports and our tool registration: allocation-heavy
-        from genviral_mcp.server import build_server, utc_now
+        from genviral_mcp.server import build_server
+        from genviral_mcp.timestamps import utc_now
 
         if demo:
             from genviral_mcp.demo import demo_settings, demo_transport

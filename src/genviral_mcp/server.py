@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
@@ -53,7 +53,7 @@ from genviral_mcp.query import (
 )
 from genviral_mcp.retry import RetryPolicy
 from genviral_mcp.sanitize import clean_text
-from genviral_mcp.timestamps import exact
+from genviral_mcp.timestamps import exact, utc_now
 
 if TYPE_CHECKING:  # the call path (pages, results, client, models) loads on the first call
     from genviral_mcp.client import PostsClient
@@ -267,10 +267,6 @@ class GenviralServer(MCPServer[AppState]):
             if tool.name == name:
                 return list(tool.input_schema.get("properties", {}))
         return None
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def build_server(
