@@ -109,8 +109,8 @@ def load_standin() -> Any:
 
 def serve_standin(latency: float) -> None:
     """``bench.py --standin SECONDS``: print the base URL, serve until stdin closes."""
-    from genviral_mcp.emulator import PLAN_OK, PostsEmulator
-    from genviral_mcp.sample_data import sample_posts
+    from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
+    from genviral_mcp.demo.sample_data import sample_posts
 
     standin = load_standin()
     api = standin.StandInApi(PostsEmulator(sample_posts(NOW, POST_COUNT), {KEY: PLAN_OK})).start()

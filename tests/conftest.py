@@ -15,10 +15,10 @@ from mcp import Client
 from mcp.types import CallToolResult
 
 from genviral_mcp.config import Settings
-from genviral_mcp.emulator import PLAN_OK, PLAN_SCHEDULER, PLAN_UNPAID, PostsEmulator
+from genviral_mcp.demo.emulator import PLAN_OK, PLAN_SCHEDULER, PLAN_UNPAID, PostsEmulator
+from genviral_mcp.demo.sample_data import sample_posts
 from genviral_mcp.query import WalkLimits
 from genviral_mcp.retry import RetryPolicy
-from genviral_mcp.sample_data import sample_posts
 from genviral_mcp.server import TOOL_DEADLINE_SECONDS, build_server
 
 from standin import StandInApi, running

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.demo.emulator import PostsEmulator
 
 from conftest import KEY, Connect, error_text, structured
 from standin import StandInApi, respond

@@ -17,7 +17,7 @@ from mcp import Client
 
 from genviral_mcp.check import EXIT_API, EXIT_CONFIG, EXIT_OK, run_check
 from genviral_mcp.config import Settings
-from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
+from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE, demo_settings, demo_transport
 from genviral_mcp.server import build_server
 
 from conftest import KEY, NOW, SCHEDULER_KEY, UNPAID_KEY
@@ -63,7 +63,13 @@ def demo_summary() -> dict[str, Any]:
     """The default get_delivery_summary of the demo workspace, through an MCP client."""
 
     async def call() -> dict[str, Any]:
-        server = build_server(demo_settings(), transport=demo_transport(NOW), clock=lambda: NOW, demo=True)
+        server = build_server(
+            demo_settings(),
+            transport=demo_transport(NOW),
+            clock=lambda: NOW,
+            sample_notice=SAMPLE_NOTICE,
+            instructions_note=DEMO_INSTRUCTIONS,
+        )
         async with Client(server) as client:
             result = await client.call_tool("get_delivery_summary", {})
         assert not result.is_error and result.structured_content is not None

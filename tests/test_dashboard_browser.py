@@ -24,7 +24,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client
 
 from genviral_mcp.dashboard import DASHBOARD_URI
-from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
+from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE, demo_settings, demo_transport
 from genviral_mcp.server import build_server
 
 from conftest import NOW
@@ -187,7 +187,13 @@ class Mcp:
 
 @pytest.fixture(scope="module")
 def mcp() -> Iterator[Mcp]:
-    server = build_server(demo_settings(), transport=demo_transport(NOW), clock=lambda: NOW, demo=True)
+    server = build_server(
+        demo_settings(),
+        transport=demo_transport(NOW),
+        clock=lambda: NOW,
+        sample_notice=SAMPLE_NOTICE,
+        instructions_note=DEMO_INSTRUCTIONS,
+    )
     with (
         start_blocking_portal("asyncio") as portal,
         portal.wrap_async_context_manager(Client(server)) as client,

@@ -19,6 +19,7 @@ from mcp.types import CallToolResult
 
 from genviral_mcp.demo import (
     DEMO_BASE_URL,
+    DEMO_INSTRUCTIONS,
     DEMO_KEY,
     DEMO_POST_COUNT,
     SAMPLE_NOTICE,
@@ -26,7 +27,7 @@ from genviral_mcp.demo import (
     demo_settings,
     demo_transport,
 )
-from genviral_mcp.sample_data import ACCOUNTS, sample_posts
+from genviral_mcp.demo.sample_data import ACCOUNTS, sample_posts
 from genviral_mcp.server import build_server
 from genviral_mcp.timestamps import parse_iso
 
@@ -59,7 +60,13 @@ def demo() -> CountingDemo:
 
 @asynccontextmanager
 async def demo_client(demo: CountingDemo, mode: str) -> AsyncIterator[Client]:
-    server = build_server(demo_settings(), transport=demo.transport, clock=lambda: NOW, demo=True)
+    server = build_server(
+        demo_settings(),
+        transport=demo.transport,
+        clock=lambda: NOW,
+        sample_notice=SAMPLE_NOTICE,
+        instructions_note=DEMO_INSTRUCTIONS,
+    )
     async with Client(server, mode=mode) as client:
         yield client
 

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from genviral_mcp.client import MAX_BODY_BYTES
-from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.retry import RetryPolicy
 
 from conftest import FAST_RETRY, KEYS, Connect, error_text, structured

@@ -18,7 +18,7 @@ from mcp import Client
 from mcp.types import CallToolResult
 
 from genviral_mcp.config import Settings
-from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.query import FILTER_STATUSES
 from genviral_mcp.server import build_server
 

@@ -20,8 +20,8 @@ import httpx2
 import pytest
 from mcp import Client, MCPError
 
-from genviral_mcp.emulator import PLAN_OK, EmulatedResponse, PostsEmulator
-from genviral_mcp.sample_data import sample_posts
+from genviral_mcp.demo.emulator import PLAN_OK, EmulatedResponse, PostsEmulator
+from genviral_mcp.demo.sample_data import sample_posts
 from hosting import JSONRPC_HEADERS, SCRIPT, TOKEN, Served, connect_http, server_env, serving
 
 from conftest import KEY, NOW, dumps

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.timestamps import parse_iso
 
 from conftest import KEY, NOW, Connect, by_status, dumps, error_text, structured

@@ -190,7 +190,7 @@ def test_start_up_imports_only_what_serving_needs() -> None:
     after_version, ours = json.loads(done.stdout.splitlines()[-1])
     assert after_version == [], "--version must not import the SDK"
     assert "genviral_mcp.server" in ours
-    for unneeded in ("emulator", "sample_data"):  # --demo and tests only
-        assert f"genviral_mcp.{unneeded}" not in ours
+    for unneeded in ("demo", "demo.emulator", "demo.sample_data"):  # --demo and tests only
+        assert f"genviral_mcp.{unneeded}" not in ours, "the server must not import the demo"
     for first_call in ("client", "models", "pages", "results"):  # loaded by the first tool call
         assert f"genviral_mcp.{first_call}" not in ours

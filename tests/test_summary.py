@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.summary import OVERDUE_AFTER
 
 from conftest import KEY, Connect, error_text, structured

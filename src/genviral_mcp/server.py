@@ -37,7 +37,6 @@ from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
 from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
 from genviral_mcp.dashboard import dashboard_extension
-from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
 from genviral_mcp.errors import GenviralError, InvalidArgument
 from genviral_mcp.keys import KeySource, held_key
 from genviral_mcp.output_schema import LIST_POSTS_OUTPUT, SUMMARY_OUTPUT
@@ -273,7 +272,8 @@ def build_server(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_now,
-    demo: bool = False,
+    sample_notice: str | None = None,
+    instructions_note: str = "",
     key_source: KeySource = held_key,
     retry: RetryPolicy | None = None,
     deadline: float = TOOL_DEADLINE_SECONDS,
@@ -283,11 +283,11 @@ def build_server(
     """Create the server. ``transport`` replaces the network (``--demo``); ``clock``, ``retry`` and
     ``deadline`` (seconds per tool call, retries and paging included) are for tests.
 
-    ``demo`` marks every successful result as sample data and says so in the instructions.
+    ``sample_notice`` (``--demo`` passes one) becomes the first key of every successful result, and
+    ``instructions_note`` is added to the instructions: the server itself knows nothing of the demo.
     ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's;
     ``per_key_connections`` bounds how many upstream requests one key may have in flight.
     """
-    sample_notice = SAMPLE_NOTICE if demo else None
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
@@ -299,7 +299,7 @@ def build_server(
         "genviral",
         title="Genviral posts",
         version=__version__,
-        instructions=INSTRUCTIONS + (DEMO_INSTRUCTIONS if demo else ""),
+        instructions=INSTRUCTIONS + instructions_note,
         lifespan=lifespan,
         log_level="WARNING",
         extensions=[dashboard_extension()],  # the MCP App view of get_delivery_summary

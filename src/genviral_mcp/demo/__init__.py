@@ -1,8 +1,8 @@
 """``--demo``: the real server and client over a built-in sample workspace, with no account.
 
 Nothing is faked above the HTTP layer. An in-process transport answers every request with
-:class:`~genviral_mcp.emulator.PostsEmulator` (the API's wire format, filters, clamping,
-timestamp validation and refusals) over :func:`~genviral_mcp.sample_data.sample_posts`, so
+:class:`~genviral_mcp.demo.emulator.PostsEmulator` (the API's wire format, filters, clamping,
+timestamp validation and refusals) over :func:`~genviral_mcp.demo.sample_data.sample_posts`, so
 the tools, paging, summary and error handling run exactly as against Genviral. The demo
 uses its own key and an ``https`` base URL, so no configuration rule is bypassed, and the
 user's ``GENVIRAL_API_KEY`` is never read, let alone sent.
@@ -50,8 +50,8 @@ def demo_transport(now: datetime, count: int = DEMO_POST_COUNT) -> httpx.MockTra
 
     import httpx2 as httpx
 
-    from genviral_mcp.emulator import PLAN_OK, PostsEmulator
-    from genviral_mcp.sample_data import sample_accounts, sample_posts
+    from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
+    from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 
     emulator = PostsEmulator(sample_posts(now, count), {DEMO_KEY: PLAN_OK}, accounts=sample_accounts())
     base_path = urlsplit(DEMO_BASE_URL).path
