@@ -28,7 +28,7 @@ from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
 from genviral_mcp.demo.sample_data import sample_posts
 from genviral_mcp.server import build_server
 
-from standin import running
+from support.standin import running
 
 KEY = "gva_live_bench.secret-value"
 

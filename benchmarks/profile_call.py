@@ -5,7 +5,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/profile_call.py [--rounds 200] [--cprofile]
 
 Each stage of one call is timed on its own, in-process, with its input computed once beforehand
-(median of ``--rounds``): the HTTP fetch from the stand-in API (``tests/standin.py``), our parse
+(median of ``--rounds``): the HTTP fetch from the stand-in API (``tests/support/standin.py``), our parse
 and shaping, and what the SDK does with the result before it reaches the wire. Then a few
 alternatives the call path replaced are timed on the same data, as evidence for those changes.
 Hot loops run faster than a real call (warm caches, no other work in between), so read the

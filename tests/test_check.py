@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -20,10 +19,9 @@ from genviral_mcp.config import Settings
 from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE, demo_settings, demo_transport
 from genviral_mcp.server import build_server
 
-from conftest import KEY, NOW, SCHEDULER_KEY, UNPAID_KEY
-from standin import StandInApi, respond
+from support.common import KEY, NOW, SCHEDULER_KEY, SCRIPT, UNPAID_KEY
+from support.standin import StandInApi, respond
 
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 CANARIES = (KEY, "SECRET-canary", KEY.rpartition(".")[2])
 #: The statuses a default summary walks (``partial`` once, for attention and publish time alike).
 SUMMARY_WALKS = ("failed", "partial", "retry", "pending", "scheduled", "posted")

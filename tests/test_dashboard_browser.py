@@ -27,7 +27,7 @@ from genviral_mcp.dashboard import DASHBOARD_URI
 from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE, demo_settings, demo_transport
 from genviral_mcp.server import build_server
 
-from conftest import NOW
+from support.common import NOW
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[browser]'")
 Browser = playwright_sync.Browser

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -31,11 +29,9 @@ from genviral_mcp.demo.sample_data import ACCOUNTS, sample_posts
 from genviral_mcp.server import build_server
 from genviral_mcp.timestamps import parse_iso
 
-from conftest import KEY, NOW, error_text, structured
+from support.common import KEY, NOW, SCRIPT, error_text, structured
 
 pytestmark = pytest.mark.anyio
-
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 
 
 class CountingDemo:

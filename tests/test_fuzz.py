@@ -22,8 +22,8 @@ from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.query import FILTER_STATUSES
 from genviral_mcp.server import build_server
 
-from conftest import FAST_RETRY, KEY, KEYS, NOW
-from standin import StandInApi
+from support.common import FAST_RETRY, KEY, KEYS, NOW
+from support.standin import StandInApi
 
 CallTool = Callable[[str, dict[str, Any]], CallToolResult]
 

@@ -13,7 +13,6 @@ import json
 import re
 import shlex
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,14 +23,13 @@ from mcp import Client, StdioServerParameters
 from genviral_mcp.cli import parse_args
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_requested
 
-from conftest import KEY
-from standin import StandInApi
+from support.common import KEY, SCRIPT
+from support.standin import StandInApi
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTS = ROOT / "examples" / "hosts"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 HOSTS_DOC = (ROOT / "docs" / "hosts.md").read_text(encoding="utf-8")
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 
 ABSOLUTE = "/ABSOLUTE/PATH/TO/genviral-mcp/.venv/bin/genviral-mcp"
 KEY_PLACEHOLDER = "gva_live_YOUR_PUBLIC_ID.YOUR_SECRET"

@@ -22,10 +22,10 @@ from mcp import Client, MCPError
 
 from genviral_mcp.demo.emulator import PLAN_OK, EmulatedResponse, PostsEmulator
 from genviral_mcp.demo.sample_data import sample_posts
-from hosting import JSONRPC_HEADERS, SCRIPT, TOKEN, Served, connect_http, server_env, serving
 
-from conftest import KEY, NOW, dumps
-from standin import StandInApi, respond
+from support.common import KEY, NOW, dumps
+from support.hosting import JSONRPC_HEADERS, SCRIPT, TOKEN, Served, connect_http, server_env, serving
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 

@@ -15,9 +15,8 @@ from collections.abc import Iterator
 import httpx2
 import pytest
 
-from hosting import JSONRPC_HEADERS, Served, serving
-
-from standin import StandInApi
+from support.hosting import JSONRPC_HEADERS, Served, serving
+from support.standin import StandInApi
 
 IDLE = 1100
 SLOW_HEADERS = 200

@@ -17,8 +17,8 @@ from genviral_mcp.client import MAX_CONNECTIONS
 from genviral_mcp.query import FILTER_STATUSES
 from genviral_mcp.retry import RetryPolicy
 
-from conftest import Connect, structured
-from standin import StandInApi, respond, stall
+from support.common import Connect, structured
+from support.standin import StandInApi, respond, stall
 
 pytestmark = pytest.mark.anyio
 

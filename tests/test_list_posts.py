@@ -10,8 +10,8 @@ import pytest
 from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.timestamps import parse_iso
 
-from conftest import KEY, NOW, Connect, by_status, dumps, error_text, structured
-from standin import StandInApi
+from support.common import KEY, NOW, Connect, by_status, dumps, error_text, structured
+from support.standin import StandInApi
 
 pytestmark = pytest.mark.anyio
 

@@ -13,8 +13,8 @@ from mcp.types import CallToolResult
 from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import minute
 
-from conftest import Connect, by_status, structured
-from host_views import VIEWS, embedded_json
+from support.common import Connect, by_status, structured
+from support.host_views import VIEWS, embedded_json
 
 pytestmark = pytest.mark.anyio
 

@@ -16,9 +16,18 @@ from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 from genviral_mcp.query import WalkLimits
 from genviral_mcp.server import build_server
 
-from conftest import KEYS, Connect, structured
-from scenario import ACCOUNTS, DISCONNECTED, NOW, TOKEN_ERROR, Truth, accounts_payload, parse, scenario_posts
-from standin import StandInApi, respond
+from support.common import KEYS, Connect, structured
+from support.scenario import (
+    ACCOUNTS,
+    DISCONNECTED,
+    NOW,
+    TOKEN_ERROR,
+    Truth,
+    accounts_payload,
+    parse,
+    scenario_posts,
+)
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 

@@ -19,8 +19,8 @@ from genviral_mcp.config import Settings
 from genviral_mcp.results import ToolOutput
 from genviral_mcp.server import build_server, run_tool
 
-from conftest import FAST_RETRY, KEY, error_text
-from standin import StandInApi
+from support.common import FAST_RETRY, KEY, error_text
+from support.standin import StandInApi
 
 pytestmark = pytest.mark.anyio
 

@@ -15,10 +15,9 @@ import re
 import pytest
 from mcp.types import CallToolResult
 
-from test_faults import CASES, TIMEOUT
-
-from conftest import KEY, Connect, leaks
-from standin import StandInApi, respond
+from support.common import KEY, Connect, leaks
+from support.faults import CASES, TIMEOUT
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 

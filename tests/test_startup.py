@@ -12,20 +12,18 @@ import os
 import select
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import KEY
-from standin import StandInApi
+from support.common import KEY, SCRIPT
+from support.standin import StandInApi
 
 if sys.platform != "win32":
     import fcntl
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes, select and /bin/sh")
 
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,

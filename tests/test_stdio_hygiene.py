@@ -11,18 +11,15 @@ import json
 import os
 import queue
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import KEY, leaks
-from standin import StandInApi, respond, stall
+from support.common import KEY, SCRIPT, leaks
+from support.standin import StandInApi, respond, stall
 
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 LEGACY = "2025-11-25"
 MODERN_META = {
     "io.modelcontextprotocol/protocolVersion": "2026-07-28",

@@ -9,8 +9,8 @@ import pytest
 from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.summary import OVERDUE_AFTER
 
-from conftest import KEY, Connect, error_text, structured
-from standin import StandInApi, respond
+from support.common import KEY, Connect, error_text, structured
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 

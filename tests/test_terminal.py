@@ -7,13 +7,9 @@ import os
 import pty
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-from conftest import KEY
-
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
+from support.common import KEY, SCRIPT
 
 
 def _env() -> dict[str, str]:
