@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -50,7 +51,7 @@ def run_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     )
 
 
-def summary_requests(posts: list[dict[str, Any]]) -> int:
+def summary_requests(posts: Sequence[dict[str, Any]]) -> int:
     """The posts requests a default summary takes: one walk per status, 100 posts a page, each
     walk ending when its scope counter is reached (or on a short page)."""
     counts = Counter(post["status"] for post in posts)
@@ -70,8 +71,9 @@ def demo_summary() -> dict[str, Any]:
         )
         async with Client(server) as client:
             result = await client.call_tool("get_delivery_summary", {})
-        assert not result.is_error and result.structured_content is not None
-        return result.structured_content
+        body: dict[str, Any] | None = result.structured_content
+        assert not result.is_error and body is not None
+        return body
 
     return anyio.run(call)
 

@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -30,9 +30,8 @@ from genviral_mcp.server import build_server
 from support.common import NOW
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[browser]'")
-Browser = playwright_sync.Browser
-Page = playwright_sync.Page
-Frame = playwright_sync.Frame
+if TYPE_CHECKING:  # at run time the import above skips the module when Playwright is missing
+    from playwright.sync_api import Browser, Frame, Page
 
 pytestmark = pytest.mark.browser
 

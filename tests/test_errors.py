@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from support.common import KEY, SCHEDULER_KEY, UNPAID_KEY, Connect, error_text, free_port, structured
@@ -9,7 +11,7 @@ from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = [("list_posts", {}), ("get_delivery_summary", {})]
+TOOLS: list[tuple[str, dict[str, Any]]] = [("list_posts", {}), ("get_delivery_summary", {})]
 
 
 @pytest.mark.parametrize(("tool", "args"), TOOLS)

@@ -76,7 +76,7 @@ async def test_a_cancelled_call_abandons_its_upstream_request(connect: Connect, 
 async def test_50_concurrent_calls_are_independent_and_not_serialised(
     connect: Connect, api: StandInApi
 ) -> None:
-    calls = [{"status": FILTER_STATUSES[i % 7], "limit": 1 + i % 9} for i in range(50)]
+    calls: list[dict[str, Any]] = [{"status": FILTER_STATUSES[i % 7], "limit": 1 + i % 9} for i in range(50)]
     results: dict[int, CallToolResult] = {}
     async with connect() as client:
         structured(await client.call_tool("list_posts", {"limit": 1}))  # warm up the session

@@ -13,7 +13,7 @@ from mcp.types import CallToolResult
 from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import minute
 
-from support.common import Connect, by_status, structured
+from support.common import Connect, by_status, structured, text_of
 from support.host_views import VIEWS, embedded_json
 
 pytestmark = pytest.mark.anyio
@@ -100,18 +100,19 @@ async def test_must_survive_facts_in_every_host_view(
 
 
 def _views_are_consistent(result: CallToolResult) -> None:
-    assert result.content[0].text == json.dumps(result.structured_content, indent=2, ensure_ascii=False)
+    assert text_of(result) == json.dumps(result.structured_content, indent=2, ensure_ascii=False)
     for view in VIEWS.values():
         assert embedded_json(view(result)) == result.structured_content
 
 
 async def test_text_and_structured_content_carry_the_same_facts(connect: Connect) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("list_posts", {"limit": 30}),
+        ("list_posts", {"limit": 5, "detail": "full"}),
+        ("get_delivery_summary", {"max_items": 100}),
+    ]
     async with connect() as client:
-        for tool, args in [
-            ("list_posts", {"limit": 30}),
-            ("list_posts", {"limit": 5, "detail": "full"}),
-            ("get_delivery_summary", {"max_items": 100}),
-        ]:
+        for tool, args in calls:
             _views_are_consistent(await client.call_tool(tool, args))
 
 
@@ -120,7 +121,7 @@ async def test_openclaw_shows_the_structured_content_once(connect: Connect) -> N
         result = await client.call_tool("list_posts", {"limit": 3})
     view = VIEWS["OpenClaw"](result)
     assert view.count('"posts": [') == 1
-    assert view.endswith(result.content[1].text), "the next-page note is the only extra text"
+    assert view.endswith(text_of(result, 1)), "the next-page note is the only extra text"
 
 
 @pytest.mark.parametrize("limit", [100, 25, 7])
@@ -138,7 +139,7 @@ async def test_paging_walks_more_than_250_posts_without_gaps_or_repeats(
             if "next_page" not in body:
                 assert len(result.content) == 1
                 break
-            assert f"until={body['next_page']['until']}" in result.content[1].text
+            assert f"until={body['next_page']['until']}" in text_of(result, 1)
             arguments = body["next_page"]
     assert len(seen) == len(set(seen)), "a post was repeated"
     assert set(seen) == {post["id"] for post in sample}, "a post was skipped"

@@ -88,7 +88,8 @@ class RawServer:
         params: dict[str, Any] = {"name": name, "arguments": arguments}
         if meta:
             params["_meta"] = meta
-        return self.request("tools/call", params)
+        reply: dict[str, Any] = self.request("tools/call", params)
+        return reply
 
     def close(self) -> tuple[list[bytes], str]:
         assert self.proc.stdin is not None

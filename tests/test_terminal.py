@@ -42,7 +42,8 @@ def test_a_terminal_gets_one_line_saying_what_the_server_waits_for() -> None:
     finally:
         process.kill()
         process.wait()
-        process.stderr.close()
+        if process.stderr is not None:
+            process.stderr.close()
         os.close(leader)
     assert "waits for an MCP host" in line and "Ctrl-C" in line and "check --demo" in line, line
 

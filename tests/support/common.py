@@ -16,6 +16,7 @@ from mcp.types import CallToolResult
 
 from genviral_mcp.demo.emulator import PLAN_OK, PLAN_SCHEDULER, PLAN_UNPAID
 from genviral_mcp.retry import RetryPolicy
+from genviral_mcp.timestamps import parse_iso
 
 #: The installed console script, as hosts start it.
 SCRIPT = Path(sys.executable).with_name("genviral-mcp")
@@ -44,17 +45,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def text_of(result: CallToolResult) -> str:
-    """The first content block's text (every result of ours starts with a text block)."""
-    block = result.content[0]
+def text_of(result: CallToolResult, index: int = 0) -> str:
+    """The text of content block ``index`` (every result of ours is made of text blocks)."""
+    block = result.content[index]
     assert block.type == "text", block
     return block.text
 
 
 def structured(result: CallToolResult) -> dict[str, Any]:
     assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
+    body: dict[str, Any] | None = result.structured_content
+    assert body is not None
+    return body
+
+
+def instant(value: str) -> datetime:
+    """An API or result timestamp that must be there, as an aware datetime."""
+    moment = parse_iso(value)
+    assert moment is not None, value
+    return moment
 
 
 def error_text(result: CallToolResult) -> str:

@@ -170,7 +170,7 @@ class StandInApi:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/partner/v1"
+        return f"http://{host!s}:{port}/api/partner/v1"
 
     def start(self) -> StandInApi:
         self._thread.start()
