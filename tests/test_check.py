@@ -17,8 +17,7 @@ from mcp import Client
 
 from genviral_mcp.check import EXIT_API, EXIT_CONFIG, EXIT_OK, run_check
 from genviral_mcp.config import Settings
-from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE, demo_settings, demo_transport
-from genviral_mcp.server import build_server
+from genviral_mcp.demo import SAMPLE_NOTICE, demo_server
 
 from support.common import KEY, NOW, SCHEDULER_KEY, SCRIPT, UNPAID_KEY
 from support.standin import StandInApi, respond
@@ -62,13 +61,7 @@ def demo_summary() -> dict[str, Any]:
     """The default get_delivery_summary of the demo workspace, through an MCP client."""
 
     async def call() -> dict[str, Any]:
-        server = build_server(
-            demo_settings(),
-            transport=demo_transport(NOW),
-            clock=lambda: NOW,
-            sample_notice=SAMPLE_NOTICE,
-            instructions_note=DEMO_INSTRUCTIONS,
-        )
+        server = demo_server(NOW, clock=lambda: NOW)
         async with Client(server) as client:
             result = await client.call_tool("get_delivery_summary", {})
         body: dict[str, Any] | None = result.structured_content

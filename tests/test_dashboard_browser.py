@@ -24,8 +24,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client
 
 from genviral_mcp.dashboard import DASHBOARD_URI
-from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE, demo_settings, demo_transport
-from genviral_mcp.server import build_server
+from genviral_mcp.demo import SAMPLE_NOTICE, demo_server
 
 from support.common import NOW
 
@@ -186,13 +185,7 @@ class Mcp:
 
 @pytest.fixture(scope="module")
 def mcp() -> Iterator[Mcp]:
-    server = build_server(
-        demo_settings(),
-        transport=demo_transport(NOW),
-        clock=lambda: NOW,
-        sample_notice=SAMPLE_NOTICE,
-        instructions_note=DEMO_INSTRUCTIONS,
-    )
+    server = demo_server(NOW, clock=lambda: NOW)
     with (
         start_blocking_portal("asyncio") as portal,
         portal.wrap_async_context_manager(Client(server)) as client,

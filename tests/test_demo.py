@@ -17,11 +17,11 @@ from mcp.types import CallToolResult
 
 from genviral_mcp.demo import (
     DEMO_BASE_URL,
-    DEMO_INSTRUCTIONS,
     DEMO_KEY,
     DEMO_POST_COUNT,
     SAMPLE_NOTICE,
     demo_requested,
+    demo_server,
     demo_settings,
     demo_transport,
 )
@@ -56,13 +56,7 @@ def demo() -> CountingDemo:
 
 @asynccontextmanager
 async def demo_client(demo: CountingDemo, mode: str) -> AsyncIterator[Client]:
-    server = build_server(
-        demo_settings(),
-        transport=demo.transport,
-        clock=lambda: NOW,
-        sample_notice=SAMPLE_NOTICE,
-        instructions_note=DEMO_INSTRUCTIONS,
-    )
+    server = demo_server(NOW, clock=lambda: NOW, transport=demo.transport)
     async with Client(server, mode=mode) as client:
         yield client
 

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE, demo_settings, demo_transport
+from genviral_mcp.demo import demo_server
 from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 from genviral_mcp.query import WalkLimits
-from genviral_mcp.server import build_server
 
 from support.common import KEYS, Connect, structured
 from support.scenario import (
@@ -318,13 +317,7 @@ async def test_the_summary_walks_concurrently_in_few_round_trips(
 async def test_the_questions_in_demo_mode(mode: str) -> None:
     posts = sample_posts(NOW)
     truth = Truth(posts)
-    server = build_server(
-        demo_settings(),
-        transport=demo_transport(NOW),
-        clock=lambda: NOW,
-        sample_notice=SAMPLE_NOTICE,
-        instructions_note=DEMO_INSTRUCTIONS,
-    )
+    server = demo_server(NOW, clock=lambda: NOW)
     async with Client(server, mode=mode) as client:
         result = await summary(client, max_items=100, **YESTERDAY)
     assert result["needs_attention"]["deliveries"] == len(truth.attention())

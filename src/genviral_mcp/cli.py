@@ -246,15 +246,10 @@ def serve(settings: Settings, *, demo: bool) -> None:
         from genviral_mcp.timestamps import utc_now
 
         if demo:
-            from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE, demo_settings, demo_transport
+            from genviral_mcp.demo import demo_server
 
             log.info("Demo mode: serving the built-in sample workspace; GENVIRAL_API_KEY is not used.")
-            server = build_server(
-                demo_settings(),
-                transport=demo_transport(utc_now()),
-                sample_notice=SAMPLE_NOTICE,
-                instructions_note=DEMO_INSTRUCTIONS,
-            )
+            server = demo_server(utc_now())
         else:
             if settings.problem or settings.api_key is None:
                 log.warning("Starting without a usable configuration; tool calls will say what to fix.")
