@@ -56,7 +56,7 @@ def measure(base_url: str, rounds: int) -> None:
 
     from genviral_mcp.accounts import AccountLabels
     from genviral_mcp.client import parse_response
-    from genviral_mcp.pages import Page, split_page
+    from genviral_mcp.paging import Page, split_page
     from genviral_mcp.query import PostsQuery
     from genviral_mcp.results import list_posts_output
     from genviral_mcp.server import success

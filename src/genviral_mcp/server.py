@@ -54,7 +54,7 @@ from genviral_mcp.retry import RetryPolicy
 from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import exact, utc_now
 
-if TYPE_CHECKING:  # the call path (pages, results, client, models) loads on the first call
+if TYPE_CHECKING:  # the call path (paging, results, client, models) loads on the first call
     from genviral_mcp.client import PostsClient
     from genviral_mcp.results import ToolOutput
 
@@ -321,7 +321,7 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
-            from genviral_mcp.pages import fetch_page
+            from genviral_mcp.paging import fetch_page
             from genviral_mcp.results import list_posts_output
 
             key = key_source(state.settings, ctx.headers)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from genviral_mcp.models import Post
-from genviral_mcp.pages import created as created_or_none
-from genviral_mcp.pages import split_page
+from genviral_mcp.paging import created as created_or_none
+from genviral_mcp.paging import split_page
 
 
 def created(post: Post) -> datetime:
