@@ -58,8 +58,8 @@ def measure(base_url: str, rounds: int) -> None:
     from genviral_mcp.client import parse_response
     from genviral_mcp.paging import Page, split_page
     from genviral_mcp.query import PostsQuery
-    from genviral_mcp.results import list_posts_output
     from genviral_mcp.server import success
+    from genviral_mcp.shaping import list_posts_output
     from genviral_mcp.timestamps import minute
 
     http = httpx2.Client(headers={"authorization": f"Bearer {bench.KEY}"}, trust_env=False)

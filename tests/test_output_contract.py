@@ -193,7 +193,7 @@ async def test_delivery_report_prompt(connect: Connect) -> None:
     ],
 )
 def test_text_rendering_matches_json_dumps(document: dict[str, Any]) -> None:
-    from genviral_mcp.results import ToolOutput
+    from genviral_mcp.shaping import ToolOutput
 
     assert ToolOutput(document).text() == json.dumps(document, indent=2, ensure_ascii=False)
 

@@ -27,8 +27,8 @@ from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
 from genviral_mcp.errors import ConfigurationError, GenviralError
 from genviral_mcp.query import DEFAULT_HOURS_AHEAD, DEFAULT_MAX_ITEMS, SummaryRequest, WalkLimits
-from genviral_mcp.results import delivery_summary_output
 from genviral_mcp.sanitize import clean_text, plain_text
+from genviral_mcp.shaping import delivery_summary_output
 from genviral_mcp.survey import survey_scope
 from genviral_mcp.timestamps import utc_now
 

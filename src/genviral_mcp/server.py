@@ -1,7 +1,7 @@
 """The MCP server: two read-only tools over the Genviral Posts API.
 
 Flow, one direction: tool arguments → :class:`PostsQuery` → :class:`PostsClient` → API models →
-:mod:`genviral_mcp.results`. Every failure becomes an ``isError`` result that says what to do;
+:mod:`genviral_mcp.shaping`. Every failure becomes an ``isError`` result that says what to do;
 nothing raised inside a tool reaches the host as a crash or a protocol error.
 """
 
@@ -54,9 +54,9 @@ from genviral_mcp.retry import RetryPolicy
 from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import exact, utc_now
 
-if TYPE_CHECKING:  # the call path (paging, results, client, models) loads on the first call
+if TYPE_CHECKING:  # the call path (paging, shaping, client, models) loads on the first call
     from genviral_mcp.client import PostsClient
-    from genviral_mcp.results import ToolOutput
+    from genviral_mcp.shaping import ToolOutput
 
 logger = logging.getLogger(__name__)
 
@@ -322,7 +322,7 @@ def build_server(
 
         async def body() -> ToolOutput:
             from genviral_mcp.paging import fetch_page
-            from genviral_mcp.results import list_posts_output
+            from genviral_mcp.shaping import list_posts_output
 
             key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(status, limit, since, until)
@@ -346,7 +346,7 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
-            from genviral_mcp.results import delivery_summary_output
+            from genviral_mcp.shaping import delivery_summary_output
             from genviral_mcp.survey import survey_scope
 
             key = key_source(state.settings, ctx.headers)

@@ -2,7 +2,7 @@
 what went out, and how each account is doing.
 
 Pure computation over API models, account facts and a clock; the walks that gather the posts
-live in :mod:`genviral_mcp.paging` and the rendering in :mod:`genviral_mcp.results`.
+live in :mod:`genviral_mcp.paging` and the rendering in :mod:`genviral_mcp.shaping`.
 """
 
 from __future__ import annotations
