@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from genviral_mcp.analysis import OVERDUE_AFTER
 from genviral_mcp.demo.emulator import PostsEmulator
-from genviral_mcp.summary import OVERDUE_AFTER
 
 from support.common import KEY, Connect, error_text, structured, text_of
 from support.standin import StandInApi, respond
