@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.exit("genviral-mcp: --demo serves over stdio only; try `genviral-mcp check --demo`.")
         serve_http(settings, args)
         return
-    serve(settings, demo=demo)
+    serve_stdio(settings, demo=demo)
 
 
 def check(settings: Settings, *, demo: bool) -> int:
@@ -233,7 +233,7 @@ def _stop_on_interrupt() -> None:
     signal.signal(signal.SIGINT, interrupted)
 
 
-def serve(settings: Settings, *, demo: bool) -> None:
+def serve_stdio(settings: Settings, *, demo: bool) -> None:
     """Serve MCP over stdio until the host closes stdin, then exit without interpreter teardown."""
     from genviral_mcp.startup import exit_now, importing_quickly
 
@@ -259,7 +259,7 @@ def serve(settings: Settings, *, demo: bool) -> None:
 
 
 def serve_http(settings: Settings, args: argparse.Namespace) -> None:
-    from genviral_mcp.http_app import HttpOptions, StartupRefused, serve
+    from genviral_mcp.http_app import HttpOptions, StartupRefused, serve_http
 
     if settings.problem:
         logging.getLogger("genviral_mcp").warning("Configuration problem; tool calls will say what to fix.")
@@ -267,6 +267,6 @@ def serve_http(settings: Settings, args: argparse.Namespace) -> None:
         os.environ, host=args.host, port=args.port, allowed_hosts=args.allowed_host
     )
     try:
-        serve(settings, options, args.log_level)
+        serve_http(settings, options, args.log_level)
     except StartupRefused as exc:
         sys.exit(f"genviral-mcp: {exc}")

@@ -33,12 +33,12 @@ from pydantic import BeforeValidator, Field, ValidationError
 
 from genviral_mcp import __version__
 from genviral_mcp.accounts import AccountDirectory
+from genviral_mcp.auth import KeySource, held_key
 from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
 from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
 from genviral_mcp.dashboard import dashboard_extension
 from genviral_mcp.errors import GenviralError, InvalidArgument
-from genviral_mcp.keys import KeySource, held_key
 from genviral_mcp.output_schema import LIST_POSTS_OUTPUT, SUMMARY_OUTPUT
 from genviral_mcp.query import (
     DEFAULT_HOURS_AHEAD,
