@@ -118,7 +118,7 @@ def test_a_crash_still_exits_non_zero() -> None:
 
 EXIT_NOW = """
 import atexit, logging, sys
-from genviral_mcp.startup import exit_now
+from genviral_mcp.process import exit_now
 logging.basicConfig(stream=sys.stderr)
 atexit.register(lambda: sys.stderr.write("atexit ran\\n"))
 sys.stdout.write("buffered, never flushed")
@@ -154,7 +154,7 @@ def test_exit_now_reports_output_it_could_not_flush() -> None:
 
 
 def test_importing_quickly_restores_the_collector() -> None:
-    from genviral_mcp.startup import importing_quickly
+    from genviral_mcp.process import importing_quickly
 
     assert gc.isenabled()
     try:

@@ -235,7 +235,7 @@ def _stop_on_interrupt() -> None:
 
 def serve_stdio(settings: Settings, *, demo: bool) -> None:
     """Serve MCP over stdio until the host closes stdin, then exit without interpreter teardown."""
-    from genviral_mcp.startup import exit_now, importing_quickly
+    from genviral_mcp.process import exit_now, importing_quickly
 
     _stop_on_interrupt()
     if sys.stdin is not None and sys.stdin.isatty():
