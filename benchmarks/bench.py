@@ -13,7 +13,7 @@ Every figure is a ratio against a baseline measured in the same run, with the ru
   interpreter;
 * exit: stdin closed → process gone;
 * peak RSS (``VmHWM``) just before stdin is closed;
-* per call: ``list_posts(limit=100)`` over stdio against the stand-in API (``tests/standin.py``)
+* per call: ``list_posts(limit=100)`` over stdio against the stand-in API (``tests/support/standin.py``)
   in its own process, against the floor: a plain ``httpx2`` GET of the same URL plus
   ``json.loads``, on one keep-alive client;
 * concurrency: 50 ``list_posts`` calls written at once on one stdio session, against a stand-in
@@ -98,8 +98,8 @@ def spread_mb(stat: Stat) -> str:
 
 
 def load_standin() -> Any:
-    """``tests/standin.py``, imported by path: the benchmark and the tests share one stand-in."""
-    spec = importlib.util.spec_from_file_location("standin", ROOT / "tests" / "standin.py")
+    """``tests/support/standin.py``, imported by path: the benchmark and the tests share one stand-in."""
+    spec = importlib.util.spec_from_file_location("standin", ROOT / "tests" / "support" / "standin.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["standin"] = module
@@ -109,8 +109,8 @@ def load_standin() -> Any:
 
 def serve_standin(latency: float) -> None:
     """``bench.py --standin SECONDS``: print the base URL, serve until stdin closes."""
-    from genviral_mcp.emulator import PLAN_OK, PostsEmulator
-    from genviral_mcp.sample_data import sample_posts
+    from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
+    from genviral_mcp.demo.sample_data import sample_posts
 
     standin = load_standin()
     api = standin.StandInApi(PostsEmulator(sample_posts(NOW, POST_COUNT), {KEY: PLAN_OK})).start()

@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from genviral_mcp.client import MAX_BODY_BYTES
 from genviral_mcp.config import Settings
-from genviral_mcp.emulator import PLAN_OK, PostsEmulator
-from genviral_mcp.sample_data import sample_posts
+from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
+from genviral_mcp.demo.sample_data import sample_posts
 from genviral_mcp.server import build_server
 
-from standin import Fault, drip, huge, reset_mid_body, respond, running, stall
+from support.standin import Fault, drip, huge, reset_mid_body, respond, running, stall
 
 KEY = "gva_live_bench.secret-value"
 VALID = json.dumps({"ok": True, "code": 200, "message": "Posts retrieved", "data": {"posts": []}})

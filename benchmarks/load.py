@@ -24,11 +24,11 @@ from mcp.types import CallToolResult
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from genviral_mcp.config import Settings
-from genviral_mcp.emulator import PLAN_OK, PostsEmulator
-from genviral_mcp.sample_data import sample_posts
+from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
+from genviral_mcp.demo.sample_data import sample_posts
 from genviral_mcp.server import build_server
 
-from standin import running
+from support.standin import running
 
 KEY = "gva_live_bench.secret-value"
 

@@ -5,7 +5,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/profile_call.py [--rounds 200] [--cprofile]
 
 Each stage of one call is timed on its own, in-process, with its input computed once beforehand
-(median of ``--rounds``): the HTTP fetch from the stand-in API (``tests/standin.py``), our parse
+(median of ``--rounds``): the HTTP fetch from the stand-in API (``tests/support/standin.py``), our parse
 and shaping, and what the SDK does with the result before it reaches the wire. Then a few
 alternatives the call path replaced are timed on the same data, as evidence for those changes.
 Hot loops run faster than a real call (warm caches, no other work in between), so read the
@@ -56,10 +56,10 @@ def measure(base_url: str, rounds: int) -> None:
 
     from genviral_mcp.accounts import AccountLabels
     from genviral_mcp.client import parse_response
-    from genviral_mcp.pages import Page, split_page
+    from genviral_mcp.paging import Page, split_page
     from genviral_mcp.query import PostsQuery
-    from genviral_mcp.results import list_posts_output
     from genviral_mcp.server import success
+    from genviral_mcp.shaping import list_posts_output
     from genviral_mcp.timestamps import minute
 
     http = httpx2.Client(headers={"authorization": f"Bearer {bench.KEY}"}, trust_env=False)

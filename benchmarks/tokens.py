@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from genviral_mcp.config import Settings
-from genviral_mcp.emulator import PostsEmulator
-from genviral_mcp.sample_data import sample_accounts, sample_posts
+from genviral_mcp.demo.emulator import PostsEmulator
+from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 from genviral_mcp.server import build_server
 
-from host_views import VIEWS
+from support.host_views import VIEWS
 
 CACHE = ROOT / "benchmarks" / ".cache"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.demo.emulator import PostsEmulator
 
-from conftest import KEY, Connect, error_text, structured
-from standin import StandInApi, respond
+from support.common import KEY, Connect, error_text, structured
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 

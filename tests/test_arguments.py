@@ -11,8 +11,8 @@ from mcp import Client, MCPError
 from genviral_mcp.config import Settings
 from genviral_mcp.server import build_server
 
-from conftest import KEY, Connect, error_text, structured
-from standin import StandInApi
+from support.common import KEY, Connect, error_text, structured
+from support.standin import StandInApi
 
 pytestmark = pytest.mark.anyio
 

@@ -123,7 +123,7 @@ def test_ignore_file_keeps_only_what_uv_needs() -> None:
     assert lines[0] == "/*", "ignore every top-level entry, then let back in only what is needed"
     kept = {line.removeprefix("!/") for line in lines if line.startswith("!/")}
     readme = pyproject_value("readme")
-    assert kept == {"manifest.json", "pyproject.toml", readme, "src"}
+    assert kept == {"manifest.json", "pyproject.toml", readme, "LICENSE", "src"}
     assert all((ROOT / name).exists() for name in kept)
     assert {"__pycache__", "*.pyc"} <= set(lines)
     assert pyproject_value("path") == "src/genviral_mcp/__init__.py", "the version file must be in src"

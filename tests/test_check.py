@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -17,13 +17,11 @@ from mcp import Client
 
 from genviral_mcp.check import EXIT_API, EXIT_CONFIG, EXIT_OK, run_check
 from genviral_mcp.config import Settings
-from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
-from genviral_mcp.server import build_server
+from genviral_mcp.demo import SAMPLE_NOTICE, demo_server
 
-from conftest import KEY, NOW, SCHEDULER_KEY, UNPAID_KEY
-from standin import StandInApi, respond
+from support.common import KEY, NOW, SCHEDULER_KEY, SCRIPT, UNPAID_KEY
+from support.standin import StandInApi, respond
 
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 CANARIES = (KEY, "SECRET-canary", KEY.rpartition(".")[2])
 #: The statuses a default summary walks (``partial`` once, for attention and publish time alike).
 SUMMARY_WALKS = ("failed", "partial", "retry", "pending", "scheduled", "posted")
@@ -52,7 +50,7 @@ def run_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     )
 
 
-def summary_requests(posts: list[dict[str, Any]]) -> int:
+def summary_requests(posts: Sequence[dict[str, Any]]) -> int:
     """The posts requests a default summary takes: one walk per status, 100 posts a page, each
     walk ending when its scope counter is reached (or on a short page)."""
     counts = Counter(post["status"] for post in posts)
@@ -63,11 +61,12 @@ def demo_summary() -> dict[str, Any]:
     """The default get_delivery_summary of the demo workspace, through an MCP client."""
 
     async def call() -> dict[str, Any]:
-        server = build_server(demo_settings(), transport=demo_transport(NOW), clock=lambda: NOW, demo=True)
+        server = demo_server(NOW, clock=lambda: NOW)
         async with Client(server) as client:
             result = await client.call_tool("get_delivery_summary", {})
-        assert not result.is_error and result.structured_content is not None
-        return result.structured_content
+        body: dict[str, Any] | None = result.structured_content
+        assert not result.is_error and body is not None
+        return body
 
     return anyio.run(call)
 

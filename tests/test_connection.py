@@ -10,8 +10,8 @@ from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
 from genviral_mcp.server import build_server
 
-from conftest import KEY
-from standin import StandInApi
+from support.common import KEY
+from support.standin import StandInApi
 
 pytestmark = pytest.mark.anyio
 

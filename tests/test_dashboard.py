@@ -21,10 +21,10 @@ import genviral_mcp.server as server_module
 from genviral_mcp.config import Settings
 from genviral_mcp.dashboard import DASHBOARD_URI, MAX_HTML_BYTES, TOOL_META, dashboard_html
 from genviral_mcp.server import build_server
-from hosting import Served, serving
 
-from conftest import KEY, NOW
-from standin import StandInApi
+from support.common import KEY, NOW
+from support.hosting import Served, serving
+from support.standin import StandInApi
 
 pytestmark = pytest.mark.anyio
 

@@ -17,22 +17,20 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client
 
 from genviral_mcp.dashboard import DASHBOARD_URI
-from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
-from genviral_mcp.server import build_server
+from genviral_mcp.demo import SAMPLE_NOTICE, demo_server
 
-from conftest import NOW
+from support.common import NOW
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[browser]'")
-Browser = playwright_sync.Browser
-Page = playwright_sync.Page
-Frame = playwright_sync.Frame
+if TYPE_CHECKING:  # at run time the import above skips the module when Playwright is missing
+    from playwright.sync_api import Browser, Frame, Page
 
 pytestmark = pytest.mark.browser
 
@@ -187,7 +185,7 @@ class Mcp:
 
 @pytest.fixture(scope="module")
 def mcp() -> Iterator[Mcp]:
-    server = build_server(demo_settings(), transport=demo_transport(NOW), clock=lambda: NOW, demo=True)
+    server = demo_server(NOW, clock=lambda: NOW)
     with (
         start_blocking_portal("asyncio") as portal,
         portal.wrap_async_context_manager(Client(server)) as client,

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -23,18 +21,17 @@ from genviral_mcp.demo import (
     DEMO_POST_COUNT,
     SAMPLE_NOTICE,
     demo_requested,
+    demo_server,
     demo_settings,
     demo_transport,
 )
-from genviral_mcp.sample_data import ACCOUNTS, sample_posts
+from genviral_mcp.demo.sample_data import ACCOUNTS, sample_posts
 from genviral_mcp.server import build_server
 from genviral_mcp.timestamps import parse_iso
 
-from conftest import KEY, NOW, error_text, structured
+from support.common import KEY, NOW, SCRIPT, error_text, instant, structured, text_of
 
 pytestmark = pytest.mark.anyio
-
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 
 
 class CountingDemo:
@@ -59,7 +56,7 @@ def demo() -> CountingDemo:
 
 @asynccontextmanager
 async def demo_client(demo: CountingDemo, mode: str) -> AsyncIterator[Client]:
-    server = build_server(demo_settings(), transport=demo.transport, clock=lambda: NOW, demo=True)
+    server = demo_server(NOW, clock=lambda: NOW, transport=demo.transport)
     async with Client(server, mode=mode) as client:
         yield client
 
@@ -69,7 +66,7 @@ def marked(result: CallToolResult) -> dict[str, Any]:
     body = structured(result)
     assert next(iter(body)) == "sample_data"
     assert body["sample_data"] == SAMPLE_NOTICE
-    text = result.content[0].text
+    text = text_of(result)
     assert text == json.dumps(body, indent=2, ensure_ascii=False)
     assert text.splitlines()[1].strip().startswith('"sample_data": "Demo workspace')
     return body
@@ -208,11 +205,11 @@ async def test_demo_honours_the_creation_time_window(demo: CountingDemo, mode: s
         body = marked(await client.call_tool("list_posts", {"since": since, "until": until, "limit": 100}))
     created = [parse_iso(post["created"]) for post in body["posts"]]
     assert body["returned"] > 0 and None not in created
-    assert all(parse_iso(since) <= moment <= parse_iso(until + "Z") for moment in created if moment)
+    assert all(instant(since) <= moment <= instant(until + "Z") for moment in created if moment)
     truth = [
         post["id"]
         for post in sample_posts(NOW, DEMO_POST_COUNT)
-        if parse_iso(since) <= parse_iso(post["created_at"]) <= parse_iso(until + "Z")
+        if instant(since) <= instant(post["created_at"]) <= instant(until + "Z")
     ]
     assert [post["id"] for post in body["posts"]] == truth
 
@@ -228,13 +225,13 @@ async def test_demo_summary_honours_the_publish_time_window(demo: CountingDemo, 
         "2026-11-15 00:00",
     )
     assert went_out["complete"] is True
-    start, end = parse_iso(since), parse_iso(until + "Z")
+    start, end = instant(since), instant(until + "Z")
     truth = {
         post["id"]
         for post in sample_posts(NOW, DEMO_POST_COUNT)
         if post["status"] in ("posted", "partial", "retry", "failed", "pending", "scheduled")
         and any(
-            state["status"] == "posted" and start <= parse_iso(state["published_at"]) <= end
+            state["status"] == "posted" and start <= instant(state["published_at"]) <= end
             for state in post["accounts"]["states"]
         )
     }

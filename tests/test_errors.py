@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import socket
+from typing import Any
 
 import pytest
 
-from conftest import KEY, SCHEDULER_KEY, UNPAID_KEY, Connect, error_text, structured
-from standin import StandInApi, respond
+from support.common import KEY, SCHEDULER_KEY, UNPAID_KEY, Connect, error_text, free_port, structured
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = [("list_posts", {}), ("get_delivery_summary", {})]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+TOOLS: list[tuple[str, dict[str, Any]]] = [("list_posts", {}), ("get_delivery_summary", {})]
 
 
 @pytest.mark.parametrize(("tool", "args"), TOOLS)
@@ -146,7 +140,7 @@ async def test_long_api_messages_are_quoted_shortened(connect: Connect, api: Sta
 
 
 async def test_connection_refused(connect: Connect) -> None:
-    async with connect(GENVIRAL_BASE_URL=f"http://127.0.0.1:{_free_port()}/api/partner/v1") as client:
+    async with connect(GENVIRAL_BASE_URL=f"http://127.0.0.1:{free_port()}/api/partner/v1") as client:
         text = error_text(await client.call_tool("list_posts", {}))
     assert "Could not reach Genviral" in text and "GENVIRAL_BASE_URL" in text
 

@@ -18,11 +18,12 @@ from mcp import Client
 from mcp.types import CallToolResult
 
 from genviral_mcp.config import Settings
-from genviral_mcp.emulator import FILTER_STATUSES, PostsEmulator
+from genviral_mcp.demo.emulator import PostsEmulator
+from genviral_mcp.query import FILTER_STATUSES
 from genviral_mcp.server import build_server
 
-from conftest import FAST_RETRY, KEY, KEYS, NOW
-from standin import StandInApi
+from support.common import FAST_RETRY, KEY, KEYS, NOW
+from support.standin import StandInApi
 
 CallTool = Callable[[str, dict[str, Any]], CallToolResult]
 

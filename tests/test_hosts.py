@@ -1,7 +1,8 @@
 """Every host snippet: the right command, arguments and ``env``, accepted by our CLI, shown verbatim.
 
-The snippets live in ``examples/hosts/`` (and ``claude_desktop_config.example.json``); the README
-must show each one exactly, so the docs cannot drift from what is tested here. The entries with
+The snippets live in ``examples/hosts/`` (and ``claude_desktop_config.example.json``); docs/hosts.md
+must show each one exactly, and the README may show only lines and blocks from them, so the docs
+cannot drift from what is tested here. The entries with
 an absolute path are also started, as written, with the placeholder path swapped for the
 installed script.
 """
@@ -12,7 +13,6 @@ import json
 import re
 import shlex
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,13 @@ from mcp import Client, StdioServerParameters
 from genviral_mcp.cli import parse_args
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_requested
 
-from conftest import KEY
-from standin import StandInApi
+from support.common import KEY, SCRIPT
+from support.standin import StandInApi
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTS = ROOT / "examples" / "hosts"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
+HOSTS_DOC = (ROOT / "docs" / "hosts.md").read_text(encoding="utf-8")
 
 ABSOLUTE = "/ABSOLUTE/PATH/TO/genviral-mcp/.venv/bin/genviral-mcp"
 KEY_PLACEHOLDER = "gva_live_YOUR_PUBLIC_ID.YOUR_SECRET"
@@ -153,21 +153,36 @@ def test_claude_code_commands_are_valid_shell() -> None:
 
 
 @pytest.mark.parametrize("relative", [*JSON_SNIPPETS, "examples/hosts/claude-code.sh"])
-def test_readme_shows_each_snippet_verbatim(relative: str) -> None:
+def test_hosts_doc_shows_each_snippet_verbatim(relative: str) -> None:
     text = (ROOT / relative).read_text(encoding="utf-8").strip()
     fence = "bash" if relative.endswith(".sh") else "json"
-    assert f"```{fence}\n{text}\n```" in README, f"README.md must show {relative} verbatim"
+    assert f"```{fence}\n{text}\n```" in HOSTS_DOC, f"docs/hosts.md must show {relative} verbatim"
 
 
-def test_readme_openclaw_one_liner_matches_the_snippet() -> None:
+def test_readme_shows_only_tested_snippets() -> None:
+    """The README's short host section shows whole tested snippets or tested lines; both documents'
+    OpenClaw one-liner is the tested entry."""
+    snippets = [(ROOT / relative).read_text(encoding="utf-8").strip() for relative in JSON_SNIPPETS]
+    commands = (HOSTS / "claude-code.sh").read_text(encoding="utf-8").splitlines()
+    blocks = re.findall(r"```(json|bash)\n(.*?)\n```", README, flags=re.S)
+    json_blocks = [body for fence, body in blocks if fence == "json" and "mcpServers" in body]
+    assert json_blocks, "the README shows one host snippet"
+    assert all(body in snippets for body in json_blocks), "a README host snippet that no test checks"
+    host_lines = [
+        line for _, body in blocks for line in body.splitlines() if line.startswith("claude mcp add")
+    ]
+    assert host_lines, "the README shows the Claude Code command"
+    assert all(line in commands for line in host_lines), "a README command that no test checks"
     (entry,) = json_entries("examples/hosts/openclaw.json")
-    (line,) = [line for line in README.splitlines() if line.startswith("openclaw mcp set ")]
-    words = shlex.split(line)
-    assert words[3] == entry.name
-    assert json.loads(words[4]) == {"command": entry.command, "args": list(entry.args), "env": entry.env}
+    for doc, text in (("docs/hosts.md", HOSTS_DOC), ("README.md", README)):
+        lines = [line for line in text.splitlines() if line.startswith("openclaw mcp set ")]
+        assert len(lines) == 1, doc
+        words = shlex.split(lines[0])
+        assert words[3] == entry.name, doc
+        assert json.loads(words[4]) == {"command": entry.command, "args": list(entry.args), "env": entry.env}
 
 
-def test_readme_names_where_each_config_lives() -> None:
+def test_hosts_doc_names_where_each_config_lives() -> None:
     for place in (
         "~/Library/Application Support/Claude/claude_desktop_config.json",
         r"%APPDATA%\Claude\claude_desktop_config.json",
@@ -176,8 +191,9 @@ def test_readme_names_where_each_config_lives() -> None:
         "~/.cursor/mcp.json",
         ".cursor/mcp.json",
     ):
-        assert place in README, place
-    assert re.search(r"spawn \S+ ENOENT", README), "say why an absolute path matters"
+        assert place in HOSTS_DOC, place
+    assert re.search(r"spawn \S+ ENOENT", HOSTS_DOC), "say why an absolute path matters"
+    assert re.search(r"spawn \S+ ENOENT", README), "the README says why an absolute path matters too"
 
 
 # --- the absolute-path entries, started as written ----------------------------------------------

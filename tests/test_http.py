@@ -20,12 +20,12 @@ import httpx2
 import pytest
 from mcp import Client, MCPError
 
-from genviral_mcp.emulator import PLAN_OK, EmulatedResponse, PostsEmulator
-from genviral_mcp.sample_data import sample_posts
-from hosting import JSONRPC_HEADERS, SCRIPT, TOKEN, Served, connect_http, server_env, serving
+from genviral_mcp.demo.emulator import PLAN_OK, EmulatedResponse, PostsEmulator
+from genviral_mcp.demo.sample_data import sample_posts
 
-from conftest import KEY, NOW, dumps
-from standin import StandInApi, respond
+from support.common import KEY, NOW, SCRIPT, dumps, text_of
+from support.hosting import JSONRPC_HEADERS, TOKEN, Served, connect_http, server_env, serving
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 
@@ -87,7 +87,7 @@ async def test_tools_list_needs_no_key_and_a_call_without_one_says_how_to_send_i
         result = await client.call_tool("list_posts", {"limit": 3})
     assert names == ["get_delivery_summary", "list_posts"]
     assert result.is_error
-    text = result.content[0].text
+    text = text_of(result)
     assert "Authorization: Bearer" in text and '"headers"' in text and "mcp-remote" in text
     assert api.requests == [], "no request reaches Genviral without a key"
 
@@ -108,7 +108,7 @@ async def test_pass_through_sends_the_callers_key_upstream(
 async def test_a_key_genviral_refuses_is_an_error_result(open_server: Served, api: StandInApi) -> None:
     async with connect_http(open_server.url, "legacy", bearer="gva_live_nobody.wrong") as client:
         result = await client.call_tool("list_posts", {})
-    assert result.is_error and "401" in result.content[0].text
+    assert result.is_error and "401" in text_of(result)
 
 
 @dataclass

@@ -15,9 +15,8 @@ from collections.abc import Iterator
 import httpx2
 import pytest
 
-from hosting import JSONRPC_HEADERS, Served, serving
-
-from standin import StandInApi
+from support.hosting import JSONRPC_HEADERS, Served, serving
+from support.standin import StandInApi
 
 IDLE = 1100
 SLOW_HEADERS = 200
@@ -108,12 +107,12 @@ def test_idle_and_slow_clients_cannot_take_the_server_offline(limited_server: Se
                         with contextlib.suppress(OSError):
                             sock.send(b"x")
             for key, _ in selector.select(timeout=0.2):
-                sock = key.fileobj
-                assert isinstance(sock, socket.socket)
-                if _closed_by_peer(sock):
-                    lifetimes.append(time.monotonic() - opened_at[sock])
-                    selector.unregister(sock)
-                    open_ones.discard(sock)
+                ready = key.fileobj
+                assert isinstance(ready, socket.socket)
+                if _closed_by_peer(ready):
+                    lifetimes.append(time.monotonic() - opened_at[ready])
+                    selector.unregister(ready)
+                    open_ones.discard(ready)
         all_closed = time.monotonic() - started
         left = {kind: sum(1 for s in open_ones if attack[s] == kind) for kind in set(attack.values())}
         assert not open_ones, f"still open 15 s after the last was opened: {left}"
@@ -172,7 +171,10 @@ def test_a_non_ascii_bearer_gets_a_clean_401(info_server: Served) -> None:
     response = httpx2.post(
         info_server.url,
         json=TOOLS_LIST,
-        headers={**JSONRPC_HEADERS, "authorization": b"Bearer gva_live_\xe9t\xe9.secret"},
+        headers=[
+            *((k.encode(), v.encode()) for k, v in JSONRPC_HEADERS.items()),
+            (b"authorization", b"Bearer gva_live_\xe9t\xe9.secret"),
+        ],
     )
     assert response.status_code == 401, response.text
     assert "printable ASCII" in response.json()["error_description"]

@@ -14,11 +14,11 @@ from mcp.types import CallToolResult
 
 from genviral_mcp import __version__
 from genviral_mcp.client import MAX_CONNECTIONS
-from genviral_mcp.emulator import FILTER_STATUSES
+from genviral_mcp.query import FILTER_STATUSES
 from genviral_mcp.retry import RetryPolicy
 
-from conftest import Connect, structured
-from standin import StandInApi, respond, stall
+from support.common import Connect, structured
+from support.standin import StandInApi, respond, stall
 
 pytestmark = pytest.mark.anyio
 
@@ -76,7 +76,7 @@ async def test_a_cancelled_call_abandons_its_upstream_request(connect: Connect, 
 async def test_50_concurrent_calls_are_independent_and_not_serialised(
     connect: Connect, api: StandInApi
 ) -> None:
-    calls = [{"status": FILTER_STATUSES[i % 7], "limit": 1 + i % 9} for i in range(50)]
+    calls: list[dict[str, Any]] = [{"status": FILTER_STATUSES[i % 7], "limit": 1 + i % 9} for i in range(50)]
     results: dict[int, CallToolResult] = {}
     async with connect() as client:
         structured(await client.call_tool("list_posts", {"limit": 1}))  # warm up the session

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from genviral_mcp.auth import bearer_token, caller_key, held_key
 from genviral_mcp.config import Settings
 from genviral_mcp.errors import ConfigurationError
 from genviral_mcp.http_app import HttpOptions, StartupRefused, check_startup, transport_security
-from genviral_mcp.keys import bearer_token, caller_key, held_key
 
-from conftest import KEY
+from support.common import KEY
 
 HELD = Settings.from_env({"GENVIRAL_API_KEY": KEY})
 PASS_THROUGH = Settings.from_env({})

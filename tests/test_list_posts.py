@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
-from genviral_mcp.emulator import PostsEmulator
-from genviral_mcp.timestamps import parse_iso
+from genviral_mcp.demo.emulator import PostsEmulator
 
-from conftest import KEY, NOW, Connect, by_status, dumps, error_text, structured
-from standin import StandInApi
+from support.common import KEY, NOW, Connect, by_status, dumps, error_text, instant, structured, text_of
+from support.standin import StandInApi
 
 pytestmark = pytest.mark.anyio
 
@@ -47,7 +46,7 @@ async def test_default_call_returns_newest_posts_with_filters_counts_and_scope(
         "published_posts": counters["published"],
         "posts_by_status": counters["by_status"],
     }, "the API's counters, verbatim, under names that cannot be misread"
-    created = [parse_iso(post["created"]) for post in body["posts"]]
+    created = [instant(post["created"]) for post in body["posts"]]
     assert created == sorted(created, reverse=True)
     assert [post["id"] for post in body["posts"]] == [post["id"] for post in raw["posts"]][
         : len(body["posts"])
@@ -58,7 +57,7 @@ async def test_default_call_returns_newest_posts_with_filters_counts_and_scope(
 async def test_text_block_is_the_pretty_printed_structured_content(connect: Connect) -> None:
     async with connect() as client:
         result = await client.call_tool("list_posts", {"limit": 5})
-    assert result.content[0].text == json.dumps(result.structured_content, indent=2, ensure_ascii=False)
+    assert text_of(result) == json.dumps(result.structured_content, indent=2, ensure_ascii=False)
 
 
 async def test_post_fields_and_deliveries(connect: Connect, sample: list[dict[str, Any]]) -> None:

@@ -19,8 +19,8 @@ from genviral_mcp.errors import UpstreamError
 from genviral_mcp.query import PostsQuery
 from genviral_mcp.retry import RetryPolicy
 
-from conftest import KEY, UNPAID_KEY, Connect, error_text, structured
-from standin import StandInApi, respond
+from support.common import KEY, UNPAID_KEY, Connect, error_text, structured
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mcp.types import CallToolResult
 
-from genviral_mcp.errors import clean_text
+from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import minute
 
-from conftest import Connect, by_status, structured
-from host_views import VIEWS, embedded_json
+from support.common import Connect, by_status, structured, text_of
+from support.host_views import VIEWS, embedded_json
 
 pytestmark = pytest.mark.anyio
 
@@ -100,18 +100,19 @@ async def test_must_survive_facts_in_every_host_view(
 
 
 def _views_are_consistent(result: CallToolResult) -> None:
-    assert result.content[0].text == json.dumps(result.structured_content, indent=2, ensure_ascii=False)
+    assert text_of(result) == json.dumps(result.structured_content, indent=2, ensure_ascii=False)
     for view in VIEWS.values():
         assert embedded_json(view(result)) == result.structured_content
 
 
 async def test_text_and_structured_content_carry_the_same_facts(connect: Connect) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("list_posts", {"limit": 30}),
+        ("list_posts", {"limit": 5, "detail": "full"}),
+        ("get_delivery_summary", {"max_items": 100}),
+    ]
     async with connect() as client:
-        for tool, args in [
-            ("list_posts", {"limit": 30}),
-            ("list_posts", {"limit": 5, "detail": "full"}),
-            ("get_delivery_summary", {"max_items": 100}),
-        ]:
+        for tool, args in calls:
             _views_are_consistent(await client.call_tool(tool, args))
 
 
@@ -120,7 +121,7 @@ async def test_openclaw_shows_the_structured_content_once(connect: Connect) -> N
         result = await client.call_tool("list_posts", {"limit": 3})
     view = VIEWS["OpenClaw"](result)
     assert view.count('"posts": [') == 1
-    assert view.endswith(result.content[1].text), "the next-page note is the only extra text"
+    assert view.endswith(text_of(result, 1)), "the next-page note is the only extra text"
 
 
 @pytest.mark.parametrize("limit", [100, 25, 7])
@@ -138,7 +139,7 @@ async def test_paging_walks_more_than_250_posts_without_gaps_or_repeats(
             if "next_page" not in body:
                 assert len(result.content) == 1
                 break
-            assert f"until={body['next_page']['until']}" in result.content[1].text
+            assert f"until={body['next_page']['until']}" in text_of(result, 1)
             arguments = body["next_page"]
     assert len(seen) == len(set(seen)), "a post was repeated"
     assert set(seen) == {post["id"] for post in sample}, "a post was skipped"
@@ -192,7 +193,7 @@ async def test_delivery_report_prompt(connect: Connect) -> None:
     ],
 )
 def test_text_rendering_matches_json_dumps(document: dict[str, Any]) -> None:
-    from genviral_mcp.results import ToolOutput
+    from genviral_mcp.shaping import ToolOutput
 
     assert ToolOutput(document).text() == json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -200,8 +201,8 @@ def test_text_rendering_matches_json_dumps(document: dict[str, Any]) -> None:
 @settings(max_examples=300, derandomize=True, database=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300), st.integers(min_value=5, max_value=250))
 def test_clean_text_fast_path_agrees_with_the_full_cleaning(text: str, limit: int) -> None:
-    from genviral_mcp import errors
+    from genviral_mcp import sanitize
 
-    slow = errors._cleaned(text[: 4 * limit + 64])
+    slow = sanitize._cleaned(text[: 4 * limit + 64])
     expected = slow if len(slow) <= limit else slow[: limit - 1].rstrip() + "…"
-    assert errors.clean_text(text, limit) == expected
+    assert sanitize.clean_text(text, limit) == expected

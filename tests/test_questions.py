@@ -10,15 +10,24 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from genviral_mcp.demo import demo_settings, demo_transport
-from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.demo import demo_server
+from genviral_mcp.demo.emulator import PostsEmulator
+from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 from genviral_mcp.query import WalkLimits
-from genviral_mcp.sample_data import sample_accounts, sample_posts
-from genviral_mcp.server import build_server
 
-from conftest import KEYS, Connect, structured
-from scenario import ACCOUNTS, DISCONNECTED, NOW, TOKEN_ERROR, Truth, accounts_payload, parse, scenario_posts
-from standin import StandInApi, respond
+from support.common import KEYS, Connect, structured
+from support.scenario import (
+    ACCOUNTS,
+    DISCONNECTED,
+    NOW,
+    TOKEN_ERROR,
+    Truth,
+    accounts_payload,
+    at,
+    parse,
+    scenario_posts,
+)
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 
@@ -111,9 +120,7 @@ async def test_what_goes_out_in_the_next_hours(connect: Connect, truth: Truth, h
 
 
 async def test_the_default_horizon_sees_posts_created_weeks_ago(connect: Connect, truth: Truth) -> None:
-    old = [
-        post_id for post_id in truth.upcoming(24) if parse(truth.created(post_id)) < NOW - timedelta(days=7)
-    ]
+    old = [post_id for post_id in truth.upcoming(24) if at(truth.created(post_id)) < NOW - timedelta(days=7)]
     assert old, "the scenario must hold upcoming posts created long ago"
     async with connect() as client:
         result = await summary(client)
@@ -142,7 +149,7 @@ async def test_what_went_out_yesterday_by_publish_time(connect: Connect, truth: 
         for label, url in item["urls"].items():
             assert url == urls[(item["id"], accounts[label])]
     created_long_before = [
-        post for post, _ in expected if parse(truth.created(post)) < since - timedelta(days=2)
+        post for post, _ in expected if at(truth.created(post)) < since - timedelta(days=2)
     ]
     assert created_long_before, "the scenario must hold posts published yesterday but created days before"
 
@@ -169,7 +176,8 @@ async def test_when_the_publish_walk_is_bounded_the_result_says_how_far_it_looke
     assert reported <= expected, "never a post that did not go out"
     missing = expected - reported
     assert missing, "the bound must have cut something for this test to mean anything"
-    assert all(parse(truth.created(post)) < looked_back_to for post, _ in missing)
+    assert looked_back_to is not None
+    assert all(at(truth.created(post)) < looked_back_to for post, _ in missing)
     assert any(item.startswith("posted:") for item in result["incomplete"])
 
 
@@ -218,7 +226,7 @@ async def test_every_post_a_summary_mentions_can_be_fetched_in_full(connect: Con
 
 async def test_the_apis_own_view_posts_created_in_a_window(connect: Connect, truth: Truth) -> None:
     since, until = NOW - timedelta(days=3), NOW - timedelta(days=1)
-    expected = {post["id"] for post in truth.posts if since <= parse(post["created_at"]) <= until}
+    expected = {post["id"] for post in truth.posts if since <= at(post["created_at"]) <= until}
     seen: list[str] = []
     arguments: dict[str, Any] = {"since": "2026-11-25T12:00:00Z", "until": "2026-11-27T12:00:00Z", "limit": 7}
     async with connect() as client:
@@ -309,7 +317,7 @@ async def test_the_summary_walks_concurrently_in_few_round_trips(
 async def test_the_questions_in_demo_mode(mode: str) -> None:
     posts = sample_posts(NOW)
     truth = Truth(posts)
-    server = build_server(demo_settings(), transport=demo_transport(NOW), clock=lambda: NOW, demo=True)
+    server = demo_server(NOW, clock=lambda: NOW)
     async with Client(server, mode=mode) as client:
         result = await summary(client, max_items=100, **YESTERDAY)
     assert result["needs_attention"]["deliveries"] == len(truth.attention())

@@ -16,11 +16,11 @@ import pytest
 from mcp import Client
 
 from genviral_mcp.config import Settings
-from genviral_mcp.results import ToolOutput
 from genviral_mcp.server import build_server, run_tool
+from genviral_mcp.shaping import ToolOutput
 
-from conftest import FAST_RETRY, KEY, error_text
-from standin import StandInApi
+from support.common import FAST_RETRY, KEY, error_text
+from support.standin import StandInApi
 
 pytestmark = pytest.mark.anyio
 

@@ -42,6 +42,7 @@ async def test_schema_essentials() -> None:
     status_enum = props["status"]["anyOf"][0]["enum"]
     assert status_enum == ["draft", "pending", "scheduled", "posted", "failed", "partial", "retry"]
     assert props["limit"]["default"] == 20
+    assert listing.description is not None
     assert "CREATION time" in listing.description and "get_delivery_summary" in listing.description
     assert "CREATED" in props["since"]["description"] and "CREATED" in props["until"]["description"]
     summary = tools["get_delivery_summary"]
@@ -51,6 +52,7 @@ async def test_schema_essentials() -> None:
         "published_until",
         "max_items",
     }
+    assert summary.description is not None
     assert "PUBLISH" in summary.description and "list_posts" in summary.description
     for tool in tools.values():
         assert tool.annotations is not None and tool.annotations.read_only_hint is True

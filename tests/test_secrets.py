@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+from typing import Any
 
 import pytest
 from mcp.types import CallToolResult
 
-from test_faults import CASES, TIMEOUT
-
-from conftest import KEY, Connect, leaks
-from standin import StandInApi, respond
+from support.common import KEY, Connect, leaks
+from support.faults import CASES, TIMEOUT
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 
@@ -64,14 +64,15 @@ async def test_the_key_goes_through_every_scenario_and_comes_out_nowhere(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     results: list[CallToolResult] = []
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("list_posts", {"limit": 100, "detail": "full"}),
+        ("get_delivery_summary", {"max_posts": 250}),
+        ("list_posts", {"limit": "abc"}),
+        ("list_posts", {"since": "\x00", "status": "nope"}),
+        ("get_delivery_summary", {"since": "2026-01-01", "until": "2020-01-01"}),
+    ]
     async with connect(GENVIRAL_TIMEOUT=str(TIMEOUT)) as client:
-        for tool, args in [
-            ("list_posts", {"limit": 100, "detail": "full"}),
-            ("get_delivery_summary", {"max_posts": 250}),
-            ("list_posts", {"limit": "abc"}),
-            ("list_posts", {"since": "\x00", "status": "nope"}),
-            ("get_delivery_summary", {"since": "2026-01-01", "until": "2020-01-01"}),
-        ]:
+        for tool, args in calls:
             results.append(await client.call_tool(tool, args))
         for status in (400, 401, 402, 403, 500, 502):
             api.script(*[respond(status, echo_key(status))] * 3)

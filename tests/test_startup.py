@@ -12,20 +12,18 @@ import os
 import select
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import KEY
-from standin import StandInApi
+from support.common import KEY, SCRIPT
+from support.standin import StandInApi
 
 if sys.platform != "win32":
     import fcntl
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes, select and /bin/sh")
 
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -120,7 +118,7 @@ def test_a_crash_still_exits_non_zero() -> None:
 
 EXIT_NOW = """
 import atexit, logging, sys
-from genviral_mcp.startup import exit_now
+from genviral_mcp.process import exit_now
 logging.basicConfig(stream=sys.stderr)
 atexit.register(lambda: sys.stderr.write("atexit ran\\n"))
 sys.stdout.write("buffered, never flushed")
@@ -156,7 +154,7 @@ def test_exit_now_reports_output_it_could_not_flush() -> None:
 
 
 def test_importing_quickly_restores_the_collector() -> None:
-    from genviral_mcp.startup import importing_quickly
+    from genviral_mcp.process import importing_quickly
 
     assert gc.isenabled()
     try:
@@ -190,7 +188,7 @@ def test_start_up_imports_only_what_serving_needs() -> None:
     after_version, ours = json.loads(done.stdout.splitlines()[-1])
     assert after_version == [], "--version must not import the SDK"
     assert "genviral_mcp.server" in ours
-    for unneeded in ("emulator", "sample_data"):  # --demo and tests only
-        assert f"genviral_mcp.{unneeded}" not in ours
-    for first_call in ("client", "models", "pages", "results"):  # loaded by the first tool call
+    for unneeded in ("demo", "demo.emulator", "demo.sample_data"):  # --demo and tests only
+        assert f"genviral_mcp.{unneeded}" not in ours, "the server must not import the demo"
+    for first_call in ("client", "models", "paging", "shaping"):  # loaded by the first tool call
         assert f"genviral_mcp.{first_call}" not in ours

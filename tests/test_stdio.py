@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from mcp import Client, StdioServerParameters
 
-from conftest import KEY
-from standin import StandInApi
+from support.common import KEY, SCRIPT
+from support.standin import StandInApi
 
 pytestmark = pytest.mark.anyio
-
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 
 
 def _params(api: StandInApi, *args: str) -> StdioServerParameters:

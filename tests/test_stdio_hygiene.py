@@ -11,18 +11,15 @@ import json
 import os
 import queue
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import KEY, leaks
-from standin import StandInApi, respond, stall
+from support.common import KEY, SCRIPT, leaks
+from support.standin import StandInApi, respond, stall
 
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
 LEGACY = "2025-11-25"
 MODERN_META = {
     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -91,7 +88,8 @@ class RawServer:
         params: dict[str, Any] = {"name": name, "arguments": arguments}
         if meta:
             params["_meta"] = meta
-        return self.request("tools/call", params)
+        reply: dict[str, Any] = self.request("tools/call", params)
+        return reply
 
     def close(self) -> tuple[list[bytes], str]:
         assert self.proc.stdin is not None

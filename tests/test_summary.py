@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from genviral_mcp.emulator import PostsEmulator
-from genviral_mcp.summary import OVERDUE_AFTER
+from genviral_mcp.analysis import OVERDUE_AFTER
+from genviral_mcp.demo.emulator import PostsEmulator
 
-from conftest import KEY, Connect, error_text, structured
-from standin import StandInApi, respond
+from support.common import KEY, Connect, error_text, structured, text_of
+from support.standin import StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 
@@ -191,7 +191,7 @@ async def test_a_later_page_failing_leaves_a_partial_summary_naming_the_next_cal
     assert body["coverage"].startswith("incomplete")
     assert len(body["incomplete"]) == 1 and body["incomplete"][0].startswith("scheduled: ")
     assert "HTTP 418" in body["incomplete"][0] and "Call get_delivery_summary again" in body["incomplete"][0]
-    assert any("incomplete" in block.text for block in result.content[1:])
+    assert any("incomplete" in text_of(result, i) for i in range(1, len(result.content)))
     assert body["upcoming"]["posts"] == 100, "the first page (98 generated, up-1 and up-2) was kept"
     assert "Board not found" in {cause["cause"] for cause in body["needs_attention"]["causes"]}
     assert "incomplete" not in again and again["coverage"].startswith("exact")
@@ -219,7 +219,9 @@ async def test_an_upstream_that_ignores_until_stops_the_walk(connect: Connect, a
     ]
     emulator = PostsEmulator(posts, {KEY: "ok"}, scope={"by_status": {"scheduled": 150}})
     original = emulator.handle
-    emulator.handle = lambda query, auth: original({k: v for k, v in query.items() if k != "until"}, auth)  # type: ignore[method-assign]
+    emulator.handle = lambda query, authorization: original(  # type: ignore[method-assign]
+        {k: v for k, v in query.items() if k != "until"}, authorization
+    )
     api.emulator = emulator
     async with connect() as client:
         body = structured(await client.call_tool("get_delivery_summary", {}))

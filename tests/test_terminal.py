@@ -7,13 +7,9 @@ import os
 import pty
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-from conftest import KEY
-
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
+from support.common import KEY, SCRIPT
 
 
 def _env() -> dict[str, str]:
@@ -46,7 +42,8 @@ def test_a_terminal_gets_one_line_saying_what_the_server_waits_for() -> None:
     finally:
         process.kill()
         process.wait()
-        process.stderr.close()
+        if process.stderr is not None:
+            process.stderr.close()
         os.close(leader)
     assert "waits for an MCP host" in line and "Ctrl-C" in line and "check --demo" in line, line
 

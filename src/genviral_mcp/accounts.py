@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 import anyio
 
 from genviral_mcp.config import ApiKey
-from genviral_mcp.errors import clean_text
+from genviral_mcp.sanitize import clean_text
 
 if TYPE_CHECKING:  # the call path loads on the first tool call
     from genviral_mcp.client import PostsClient

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from genviral_mcp.errors import clean_text
+from genviral_mcp.sanitize import clean_text
 
 #: A cause is shown once per group; past this, provider text is mostly a body dump.
 CAUSE_CHARS = 120

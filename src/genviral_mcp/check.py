@@ -14,7 +14,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, TextIO
 
 import anyio
@@ -25,10 +25,12 @@ from genviral_mcp.accounts import HEALTHY_CONNECTIONS, AccountDirectory
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
-from genviral_mcp.errors import ConfigurationError, GenviralError, clean_text, plain_text
+from genviral_mcp.errors import ConfigurationError, GenviralError
 from genviral_mcp.query import DEFAULT_HOURS_AHEAD, DEFAULT_MAX_ITEMS, SummaryRequest, WalkLimits
-from genviral_mcp.results import delivery_summary_output
+from genviral_mcp.sanitize import clean_text, plain_text
+from genviral_mcp.shaping import delivery_summary_output
 from genviral_mcp.survey import survey_scope
+from genviral_mcp.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +46,13 @@ MISSING_KEY_HINT = (
 )
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def run_check(
     settings: Settings,
     *,
     demo: bool = False,
     out: TextIO | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    clock: Callable[[], datetime] = _now,
+    clock: Callable[[], datetime] = utc_now,
 ) -> int:
     """Print the status of this set-up to ``out`` and return the exit code."""
     out = out if out is not None else _tolerant_stdout()

@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.exit("genviral-mcp: --demo serves over stdio only; try `genviral-mcp check --demo`.")
         serve_http(settings, args)
         return
-    serve(settings, demo=demo)
+    serve_stdio(settings, demo=demo)
 
 
 def check(settings: Settings, *, demo: bool) -> int:
@@ -233,22 +233,23 @@ def _stop_on_interrupt() -> None:
     signal.signal(signal.SIGINT, interrupted)
 
 
-def serve(settings: Settings, *, demo: bool) -> None:
+def serve_stdio(settings: Settings, *, demo: bool) -> None:
     """Serve MCP over stdio until the host closes stdin, then exit without interpreter teardown."""
-    from genviral_mcp.startup import exit_now, importing_quickly
+    from genviral_mcp.process import exit_now, importing_quickly
 
     _stop_on_interrupt()
     if sys.stdin is not None and sys.stdin.isatty():
         print(TTY_NOTICE, file=sys.stderr, flush=True)
     log = logging.getLogger("genviral_mcp")
     with importing_quickly():  # the SDK's imports and our tool registration: allocation-heavy
-        from genviral_mcp.server import build_server, utc_now
+        from genviral_mcp.server import build_server
+        from genviral_mcp.timestamps import utc_now
 
         if demo:
-            from genviral_mcp.demo import demo_settings, demo_transport
+            from genviral_mcp.demo import demo_server
 
             log.info("Demo mode: serving the built-in sample workspace; GENVIRAL_API_KEY is not used.")
-            server = build_server(demo_settings(), transport=demo_transport(utc_now()), demo=True)
+            server = demo_server(utc_now())
         else:
             if settings.problem or settings.api_key is None:
                 log.warning("Starting without a usable configuration; tool calls will say what to fix.")
@@ -258,7 +259,7 @@ def serve(settings: Settings, *, demo: bool) -> None:
 
 
 def serve_http(settings: Settings, args: argparse.Namespace) -> None:
-    from genviral_mcp.http_app import HttpOptions, StartupRefused, serve
+    from genviral_mcp.http_app import HttpOptions, StartupRefused, serve_http
 
     if settings.problem:
         logging.getLogger("genviral_mcp").warning("Configuration problem; tool calls will say what to fix.")
@@ -266,6 +267,6 @@ def serve_http(settings: Settings, args: argparse.Namespace) -> None:
         os.environ, host=args.host, port=args.port, allowed_hosts=args.allowed_host
     )
     try:
-        serve(settings, options, args.log_level)
+        serve_http(settings, options, args.log_level)
     except StartupRefused as exc:
         sys.exit(f"genviral-mcp: {exc}")

@@ -39,10 +39,11 @@ from pydantic import ValidationError
 
 from genviral_mcp import __version__
 from genviral_mcp.config import ApiKey, Settings
-from genviral_mcp.errors import UpstreamError, api_refusal, clean_text, redact, redact_bytes, untrusted
+from genviral_mcp.errors import UpstreamError, api_refusal, envelope_failure
 from genviral_mcp.models import Account, AccountsEnvelope, Envelope, PostsData, Status
 from genviral_mcp.query import PostsQuery
 from genviral_mcp.retry import RetryPolicy, parse_retry_after
+from genviral_mcp.sanitize import clean_text, redact, redact_bytes, untrusted
 
 logger = logging.getLogger(__name__)
 
@@ -310,21 +311,12 @@ def check_envelope(reply: Reply, envelope: Status | None) -> None:
     if status < 200:
         raise UpstreamError(f"Genviral answered HTTP {status}, which is not an answer. Try again later.")
     if envelope is not None and not envelope.ok:
-        # A 2xx whose envelope says it failed: trust the envelope's own code when it is an error code.
-        if envelope.code and envelope.code >= 400:
-            raise api_refusal(
-                envelope.code,
-                envelope.error_code,
-                envelope.message or "ok: false",
-                parse_retry_after(headers.get("retry-after")),
-            )
-        said = f' Genviral said: "{clean_text(envelope.message, 200)}".' if envelope.message else ""
-        code = untrusted(envelope.error_code, 60)
-        raise UpstreamError(
-            f"Genviral answered HTTP {status}{f', {code}' if code else ''} but reported a failure "
-            f"(ok: false).{said} Try again in a minute.",
-            status=status,
-            error_code=code,
+        raise envelope_failure(
+            status,
+            envelope.code,
+            envelope.error_code,
+            envelope.message,
+            parse_retry_after(headers.get("retry-after")),
         )
     if envelope is None:
         content_type = headers.get("content-type", "")
@@ -344,12 +336,9 @@ def _is_json(reply: Reply) -> bool:
 def parse_response(
     status: int, headers: httpx.Headers, body: bytes, secret: str = "", limit: int | None = None
 ) -> PostsData:
-    """Check status, size, content type and envelope; return the data or raise."""
-    if len(body) > MAX_BODY_BYTES:
-        raise UpstreamError(
-            f"Genviral's response was too large ({len(body) // 1024} KB, HTTP {status}). "
-            "Try a smaller `limit`."
-        )
+    """Check status, content type and envelope; return the data or raise.
+
+    ``body`` is already bounded: :func:`read_body` refuses a success over ``MAX_BODY_BYTES``."""
     reply = Reply(status, headers, body, "")
     envelope, dropped = decode_envelope(body, secret, limit) if _is_json(reply) else (None, 0)
     check_envelope(reply, envelope)
@@ -546,7 +535,7 @@ class PostsClient(ApiClient):
         except ValidationError:
             logger.info("GET /accounts answered another shape; showing account ids only")
             return None
-        if not envelope.ok or envelope.data is None:
+        if envelope.data is None:  # ``ok: false`` was already raised by check_envelope
             logger.info("GET /accounts answered without accounts; showing account ids only")
             return None
         return envelope.data.accounts

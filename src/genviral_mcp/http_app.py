@@ -31,8 +31,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from genviral_mcp.auth import bearer_token, caller_key, held_key
 from genviral_mcp.config import Settings, is_loopback_host
-from genviral_mcp.keys import bearer_token, caller_key, held_key
 from genviral_mcp.server import TOOL_DEADLINE_SECONDS, build_server
 
 logger = logging.getLogger(__name__)
@@ -353,7 +353,7 @@ class QueryStringFilter(logging.Filter):
         return True
 
 
-def serve(settings: Settings, options: HttpOptions, log_level: str) -> None:
+def serve_http(settings: Settings, options: HttpOptions, log_level: str) -> None:
     """Run until SIGINT/SIGTERM. Raises :class:`StartupRefused` before binding anything."""
     import uvicorn  # imported late: the stdio path never needs it
 

@@ -11,6 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+#: A decoded JSON object, as the API sends it and as results are built.
+JsonObject = dict[str, Any]
+
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)

@@ -1,7 +1,7 @@
 """The ``outputSchema`` of each tool: what every successful ``structuredContent`` follows.
 
 Written by hand rather than derived from models, because the results are plain dicts built for
-the pretty-printed view (see :mod:`genviral_mcp.results`), with account labels and statuses as
+the pretty-printed view (see :mod:`genviral_mcp.shaping`), with account labels and statuses as
 keys. The descriptions are the place where a counter's meaning is pinned down for a model.
 """
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from genviral_mcp.errors import InvalidArgument
 from genviral_mcp.timestamps import exact, parse_iso
 
 FilterStatus = Literal["draft", "pending", "scheduled", "posted", "failed", "partial", "retry"]
+#: The same statuses as values, in the API's order.
+FILTER_STATUSES: tuple[FilterStatus, ...] = get_args(FilterStatus)
 MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 20
 TIMESTAMP_EXAMPLE = "2025-01-31T00:00:00Z"
 

@@ -13,14 +13,27 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
-from genviral_mcp.errors import UpstreamError
+if TYPE_CHECKING:  # errors.py asks this module which refusals are retried
+    from genviral_mcp.errors import UpstreamError
+
+#: Refusals retried whatever their error code: rate limiting and a gateway in trouble. Connection
+#: errors, timeouts and broken connections are retried too (client.py marks them); 400, 401, 402,
+#: 403 and 404 never are.
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
 #: A 500 ``list_failed`` ("database query or summary computation failed") gets ONE retry. The
 #: endpoint is a read-only GET, and a failed database query is usually a blip that a second try
 #: fixes; but the same failure can also be a stable fault in one scope's data, and retrying that
 #: over and over would only hold the conversation up before the same error.
 LIST_FAILED_ATTEMPTS = 2
+
+
+def refusal_retryable(status: int, error_code: str | None) -> bool:
+    """Whether a refusal with this status and error code is worth another attempt."""
+    return status in RETRYABLE_STATUSES or (status == 500 and error_code == "list_failed")
+
 
 _SECONDS = re.compile(r"[0-9]{1,12}")
 

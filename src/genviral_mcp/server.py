@@ -1,7 +1,7 @@
 """The MCP server: two read-only tools over the Genviral Posts API.
 
 Flow, one direction: tool arguments → :class:`PostsQuery` → :class:`PostsClient` → API models →
-:mod:`genviral_mcp.results`. Every failure becomes an ``isError`` result that says what to do;
+:mod:`genviral_mcp.shaping`. Every failure becomes an ``isError`` result that says what to do;
 nothing raised inside a tool reaches the host as a crash or a protocol error.
 """
 
@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
@@ -33,13 +33,12 @@ from pydantic import BeforeValidator, Field, ValidationError
 
 from genviral_mcp import __version__
 from genviral_mcp.accounts import AccountDirectory
+from genviral_mcp.auth import KeySource, held_key
 from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
 from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
 from genviral_mcp.dashboard import dashboard_extension
-from genviral_mcp.demo import DEMO_INSTRUCTIONS, SAMPLE_NOTICE
-from genviral_mcp.errors import GenviralError, InvalidArgument, clean_text
-from genviral_mcp.keys import KeySource, held_key
+from genviral_mcp.errors import GenviralError, InvalidArgument
 from genviral_mcp.output_schema import LIST_POSTS_OUTPUT, SUMMARY_OUTPUT
 from genviral_mcp.query import (
     DEFAULT_HOURS_AHEAD,
@@ -52,11 +51,12 @@ from genviral_mcp.query import (
     parse_timestamp,
 )
 from genviral_mcp.retry import RetryPolicy
-from genviral_mcp.timestamps import exact
+from genviral_mcp.sanitize import clean_text
+from genviral_mcp.timestamps import exact, utc_now
 
-if TYPE_CHECKING:  # the call path (pages, results, client, models) loads on the first call
+if TYPE_CHECKING:  # the call path (paging, shaping, client, models) loads on the first call
     from genviral_mcp.client import PostsClient
-    from genviral_mcp.results import ToolOutput
+    from genviral_mcp.shaping import ToolOutput
 
 logger = logging.getLogger(__name__)
 
@@ -268,15 +268,12 @@ class GenviralServer(MCPServer[AppState]):
         return None
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def build_server(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_now,
-    demo: bool = False,
+    sample_notice: str | None = None,
+    instructions_note: str = "",
     key_source: KeySource = held_key,
     retry: RetryPolicy | None = None,
     deadline: float = TOOL_DEADLINE_SECONDS,
@@ -286,11 +283,11 @@ def build_server(
     """Create the server. ``transport`` replaces the network (``--demo``); ``clock``, ``retry`` and
     ``deadline`` (seconds per tool call, retries and paging included) are for tests.
 
-    ``demo`` marks every successful result as sample data and says so in the instructions.
+    ``sample_notice`` (``--demo`` passes one) becomes the first key of every successful result, and
+    ``instructions_note`` is added to the instructions: the server itself knows nothing of the demo.
     ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's;
     ``per_key_connections`` bounds how many upstream requests one key may have in flight.
     """
-    sample_notice = SAMPLE_NOTICE if demo else None
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
@@ -302,7 +299,7 @@ def build_server(
         "genviral",
         title="Genviral posts",
         version=__version__,
-        instructions=INSTRUCTIONS + (DEMO_INSTRUCTIONS if demo else ""),
+        instructions=INSTRUCTIONS + instructions_note,
         lifespan=lifespan,
         log_level="WARNING",
         extensions=[dashboard_extension()],  # the MCP App view of get_delivery_summary
@@ -324,8 +321,8 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
-            from genviral_mcp.pages import fetch_page
-            from genviral_mcp.results import list_posts_output
+            from genviral_mcp.paging import fetch_page
+            from genviral_mcp.shaping import list_posts_output
 
             key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(status, limit, since, until)
@@ -349,7 +346,7 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
-            from genviral_mcp.results import delivery_summary_output
+            from genviral_mcp.shaping import delivery_summary_output
             from genviral_mcp.survey import survey_scope
 
             key = key_source(state.settings, ctx.headers)

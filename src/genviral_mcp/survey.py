@@ -20,7 +20,7 @@ from genviral_mcp.accounts import AccountDirectory, AccountLabels
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
 from genviral_mcp.models import Post, ScopeSummary
-from genviral_mcp.pages import StatusWalk, walk_status
+from genviral_mcp.paging import StatusWalk, walk_status
 from genviral_mcp.query import FilterStatus, WalkLimits
 
 #: Posts that can need a human (failed, partial, retry) or go out soon or late (pending, scheduled).

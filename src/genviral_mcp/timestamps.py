@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from genviral_mcp.errors import untrusted
+from genviral_mcp.sanitize import untrusted
+
+
+def utc_now() -> datetime:
+    """The current time, in UTC: the default clock of the server and of `check`."""
+    return datetime.now(timezone.utc)
+
 
 #: The API's own UTC form (``2025-01-20T12:05:11.205Z``): its minute can be read off the text.
 _API_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,16 +15,11 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-SCRIPT = Path(sys.executable).with_name("genviral-mcp")
+from support.common import SCRIPT, free_port
+
 #: A token that must never reach Genviral or a log.
 TOKEN = "mcp-token-0123456789abcdef-canary"
 JSONRPC_HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def server_env(**env: str) -> dict[str, str]:

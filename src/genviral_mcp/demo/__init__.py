@@ -1,8 +1,8 @@
 """``--demo``: the real server and client over a built-in sample workspace, with no account.
 
 Nothing is faked above the HTTP layer. An in-process transport answers every request with
-:class:`~genviral_mcp.emulator.PostsEmulator` (the API's wire format, filters, clamping,
-timestamp validation and refusals) over :func:`~genviral_mcp.sample_data.sample_posts`, so
+:class:`~genviral_mcp.demo.emulator.PostsEmulator` (the API's wire format, filters, clamping,
+timestamp validation and refusals) over :func:`~genviral_mcp.demo.sample_data.sample_posts`, so
 the tools, paging, summary and error handling run exactly as against Genviral. The demo
 uses its own key and an ``https`` base URL, so no configuration rule is bypassed, and the
 user's ``GENVIRAL_API_KEY`` is never read, let alone sent.
@@ -10,14 +10,20 @@ user's ``GENVIRAL_API_KEY`` is never read, let alone sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from genviral_mcp.config import Settings
+from genviral_mcp.timestamps import utc_now
 
-if TYPE_CHECKING:  # loaded by demo_transport only: the CLI reads demo_requested at every start
+# httpx2 and the server load in demo_transport and demo_server only: the CLI reads
+# demo_requested at every start.
+if TYPE_CHECKING:
     import httpx2 as httpx
+    from mcp.server import MCPServer
+
+    from genviral_mcp.server import AppState
 
 #: Not a secret: it only opens the built-in sample workspace, in this process.
 DEMO_KEY = "gva_demo_sample.workspace"
@@ -50,8 +56,8 @@ def demo_transport(now: datetime, count: int = DEMO_POST_COUNT) -> httpx.MockTra
 
     import httpx2 as httpx
 
-    from genviral_mcp.emulator import PLAN_OK, PostsEmulator
-    from genviral_mcp.sample_data import sample_accounts, sample_posts
+    from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
+    from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 
     emulator = PostsEmulator(sample_posts(now, count), {DEMO_KEY: PLAN_OK}, accounts=sample_accounts())
     base_path = urlsplit(DEMO_BASE_URL).path
@@ -67,3 +73,22 @@ def demo_transport(now: datetime, count: int = DEMO_POST_COUNT) -> httpx.MockTra
         return httpx.Response(answer.status, content=answer.body, headers=dict(answer.headers))
 
     return httpx.MockTransport(handle)
+
+
+def demo_server(
+    now: datetime,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> MCPServer[AppState]:
+    """The real server over the sample workspace (times relative to ``now``), every result marked
+    as sample data and the instructions saying so. ``clock`` and ``transport`` are for tests."""
+    from genviral_mcp.server import build_server
+
+    return build_server(
+        demo_settings(),
+        transport=transport or demo_transport(now),
+        clock=clock,
+        sample_notice=SAMPLE_NOTICE,
+        instructions_note=DEMO_INSTRUCTIONS,
+    )

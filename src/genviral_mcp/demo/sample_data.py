@@ -12,9 +12,8 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
-JsonObject = dict[str, Any]
+from genviral_mcp.models import JsonObject
 
 #: (account id, platform, handle). The API only returns ids; the rest helps build URLs.
 ACCOUNTS: tuple[tuple[str, str, str], ...] = (

@@ -1,6 +1,6 @@
 """A stand-in Genviral API: a real HTTP server on 127.0.0.1 built from the endpoint contract.
 
-It serves :class:`genviral_mcp.emulator.PostsEmulator` at ``/api/partner/v1/posts``, records
+It serves :class:`genviral_mcp.demo.emulator.PostsEmulator` at ``/api/partner/v1/posts``, records
 every request it gets, counts the connections it holds, and can be scripted with faults that
 replace the next answers (wrong answers, stalls, drip-fed, huge or broken bodies).
 """
@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from genviral_mcp.emulator import PostsEmulator
+from genviral_mcp.demo.emulator import PostsEmulator
 
 POSTS_PATH = "/api/partner/v1/posts"
 ACCOUNTS_PATH = "/api/partner/v1/accounts"
@@ -170,7 +170,7 @@ class StandInApi:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/partner/v1"
+        return f"http://{host!s}:{port}/api/partner/v1"
 
     def start(self) -> StandInApi:
         self._thread.start()

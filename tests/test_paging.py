@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from genviral_mcp.models import Post
-from genviral_mcp.pages import created, split_page
+from genviral_mcp.paging import created as created_or_none
+from genviral_mcp.paging import split_page
+
+
+def created(post: Post) -> datetime:
+    moment = created_or_none(post)
+    assert moment is not None
+    return moment
 
 
 def _posts(*stamps: str) -> list[Post]:

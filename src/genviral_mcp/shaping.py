@@ -39,16 +39,16 @@ from typing import Any, Literal
 from pydantic_core import PydanticSerializationError, to_json
 
 from genviral_mcp.accounts import AccountLabels, connection_problem
-from genviral_mcp.errors import IDENTIFIER_CHARS, UpstreamError, clean_text, plain_text, untrusted
-from genviral_mcp.models import Delivery, Post, ScopeSummary
-from genviral_mcp.pages import Page, StatusWalk
+from genviral_mcp.analysis import CauseGroup, DeliveryFacts, WentOut, Windows, analyse
+from genviral_mcp.errors import UpstreamError
+from genviral_mcp.models import Delivery, JsonObject, Post, ScopeSummary
+from genviral_mcp.paging import Page, StatusWalk
 from genviral_mcp.query import MAX_ITEMS, PostsQuery, SummaryRequest
-from genviral_mcp.summary import CauseGroup, DeliveryFacts, WentOut, Windows, analyse
+from genviral_mcp.sanitize import IDENTIFIER_CHARS, clean_text, plain_text, untrusted
 from genviral_mcp.survey import ATTENTION_WALKS, Survey
 from genviral_mcp.timestamps import exact, minute
 
 Detail = Literal["concise", "full"]
-JsonObject = dict[str, Any]
 
 CAPTION_CHARS = 60
 SUMMARY_CAPTION_CHARS = 40

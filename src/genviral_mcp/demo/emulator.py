@@ -12,13 +12,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from genviral_mcp.models import JsonObject
 from genviral_mcp.timestamps import parse_iso
 
-JsonObject = dict[str, Any]
-
-FILTER_STATUSES = ("draft", "pending", "scheduled", "posted", "failed", "partial", "retry")
 _BY_STATUS_BUCKETS = ("draft", "pending", "scheduled", "posted", "partial", "failed")
 
 #: What a key stands for. Anything not listed is rejected with 401.

@@ -49,6 +49,13 @@ def parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
+def at(value: str) -> datetime:
+    """:func:`parse` for a timestamp that must be there."""
+    moment = parse(value)
+    assert moment is not None, value
+    return moment
+
+
 def accounts_payload() -> list[JsonObject]:
     return [
         {"id": i, "platform": p, "type": "hosted", "username": u, "display_name": u.title(), "status": s}
@@ -166,7 +173,7 @@ class Truth:
         """(post id, account id) of every delivery that needs a human."""
         found = set()
         for post in self.posts:
-            late = parse(post["scheduled_at"]) < NOW - timedelta(minutes=30)
+            late = at(post["scheduled_at"]) < NOW - timedelta(minutes=30)
             for state in post["accounts"]["states"]:
                 if state["status"] in ("failed", "partial", "retry") or (
                     state["status"] in ("pending", "scheduled") and late
@@ -179,7 +186,7 @@ class Truth:
         return {
             post["id"]
             for post in self.posts
-            if post["status"] in ("pending", "scheduled") and NOW < parse(post["scheduled_at"]) <= end
+            if post["status"] in ("pending", "scheduled") and NOW < at(post["scheduled_at"]) <= end
         }
 
     def went_out(self, since: datetime, until: datetime) -> set[tuple[str, str]]:
@@ -187,8 +194,9 @@ class Truth:
             (post["id"], state["account_id"])
             for post in self.posts
             for state in post["accounts"]["states"]
-            if state["status"] == "posted" and since <= parse(state["published_at"]) <= until
+            if state["status"] == "posted" and since <= at(state["published_at"]) <= until
         }
 
     def created(self, post_id: str) -> str:
-        return next(post["created_at"] for post in self.posts if post["id"] == post_id)
+        created: str = next(post["created_at"] for post in self.posts if post["id"] == post_id)
+        return created

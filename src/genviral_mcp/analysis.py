@@ -2,7 +2,7 @@
 what went out, and how each account is doing.
 
 Pure computation over API models, account facts and a clock; the walks that gather the posts
-live in :mod:`genviral_mcp.pages` and the rendering in :mod:`genviral_mcp.results`.
+live in :mod:`genviral_mcp.paging` and the rendering in :mod:`genviral_mcp.shaping`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from genviral_mcp.causes import (
     disconnected_cause,
     fix_for,
 )
-from genviral_mcp.errors import clean_text
 from genviral_mcp.models import Delivery, Post
+from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import parse_iso
 
 #: Statuses that mean a delivery did not go out and a human should look.
