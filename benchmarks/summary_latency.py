@@ -1,5 +1,5 @@
 """Wall time and upstream requests of a default ``get_delivery_summary``, side by side with its
-baselines, against the stand-in API (``tests/standin.py``, real HTTP on 127.0.0.1) answering
+baselines, against the stand-in API (``tests/support/standin.py``, real HTTP on 127.0.0.1) answering
 every request in 150 ms.
 
 Run from the repository root (after ``pip install -e '.[dev]'``)::
@@ -14,7 +14,7 @@ Three ways to read the same scope, alternated run by run so machine load hits ea
 * **old default**: the summary before the everyday-questions issue, one page of the newest 100
   posts by creation time; fast, but it misses whatever was created earlier (not an answer).
 
-The scope is the test scenario (``tests/scenario.py``): at most 130 posts in any one status.
+The scope is the test scenario (``tests/support/scenario.py``): at most 130 posts in any one status.
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from genviral_mcp.accounts import AccountDirectory
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import ApiKey, Settings
-from genviral_mcp.emulator import PostsEmulator
-from genviral_mcp.pages import walk_status
+from genviral_mcp.demo.emulator import PostsEmulator
+from genviral_mcp.paging import walk_status
 from genviral_mcp.query import MAX_LIMIT, PostsQuery, WalkLimits
 from genviral_mcp.survey import ATTENTION_WALKS, PUBLISHED_WALKS, survey_scope
 
-from scenario import NOW, accounts_payload, scenario_posts
-from standin import StandInApi, running
+from support.scenario import NOW, accounts_payload, scenario_posts
+from support.standin import StandInApi, running
 
 KEY = "gva_live_bench0000.SECRET-bench"
 LATENCY = 0.15
