@@ -190,5 +190,5 @@ def test_start_up_imports_only_what_serving_needs() -> None:
     assert "genviral_mcp.server" in ours
     for unneeded in ("demo", "demo.emulator", "demo.sample_data"):  # --demo and tests only
         assert f"genviral_mcp.{unneeded}" not in ours, "the server must not import the demo"
-    for first_call in ("client", "models", "paging", "shaping"):  # loaded by the first tool call
-        assert f"genviral_mcp.{first_call}" not in ours
+    for call_path in ("client", "models", "paging", "shaping"):  # plain imports: ~1 % of a cold start
+        assert f"genviral_mcp.{call_path}" in ours

@@ -15,16 +15,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import anyio
 
+from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
+from genviral_mcp.models import Account
 from genviral_mcp.sanitize import clean_text
-
-if TYPE_CHECKING:  # the call path loads on the first tool call
-    from genviral_mcp.client import PostsClient
-    from genviral_mcp.models import Account
 
 #: How long an account list is trusted before it is asked for again.
 CACHE_SECONDS = 300.0

@@ -8,14 +8,12 @@ tool is ever called, so that cost waits for the first call, which is network-bou
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the call path (client, models) is imported on the first call, not at start-up
-    import httpx2 as httpx
+import httpx2 as httpx
 
-    from genviral_mcp.client import PostsClient
-    from genviral_mcp.config import Settings
-    from genviral_mcp.retry import RetryPolicy
+from genviral_mcp.client import PostsClient, Slots, build_http_client
+from genviral_mcp.config import Settings
+from genviral_mcp.retry import RetryPolicy
 
 
 class Connection:
@@ -40,8 +38,6 @@ class Connection:
     def posts(self) -> PostsClient:
         """The Posts API client, built on first use (no ``await`` here, so no race between calls)."""
         if self._posts is None:
-            from genviral_mcp.client import PostsClient, Slots, build_http_client
-
             self._http = build_http_client(self._settings, self._transport)
             slots = Slots(per_key=self._per_key)
             self._posts = PostsClient(self._http, self._settings, self._retry, slots=slots)

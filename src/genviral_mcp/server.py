@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
 import httpx2 as httpx
@@ -34,12 +34,14 @@ from pydantic import BeforeValidator, Field, ValidationError
 from genviral_mcp import __version__
 from genviral_mcp.accounts import AccountDirectory
 from genviral_mcp.auth import KeySource, held_key
+from genviral_mcp.client import PostsClient
 from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
 from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
 from genviral_mcp.dashboard import dashboard_extension
 from genviral_mcp.errors import GenviralError, InvalidArgument
 from genviral_mcp.output_schema import LIST_POSTS_OUTPUT, SUMMARY_OUTPUT
+from genviral_mcp.paging import fetch_page
 from genviral_mcp.query import (
     DEFAULT_HOURS_AHEAD,
     DEFAULT_MAX_ITEMS,
@@ -52,11 +54,9 @@ from genviral_mcp.query import (
 )
 from genviral_mcp.retry import RetryPolicy
 from genviral_mcp.sanitize import clean_text
+from genviral_mcp.shaping import ToolOutput, delivery_summary_output, list_posts_output
+from genviral_mcp.survey import survey_scope
 from genviral_mcp.timestamps import exact, utc_now
-
-if TYPE_CHECKING:  # the call path (paging, shaping, client, models) loads on the first call
-    from genviral_mcp.client import PostsClient
-    from genviral_mcp.shaping import ToolOutput
 
 logger = logging.getLogger(__name__)
 
@@ -321,9 +321,6 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
-            from genviral_mcp.paging import fetch_page
-            from genviral_mcp.shaping import list_posts_output
-
             key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(status, limit, since, until)
             page, labels = await state.accounts.alongside(
@@ -346,9 +343,6 @@ def build_server(
         state = ctx.request_context.lifespan_context
 
         async def body() -> ToolOutput:
-            from genviral_mcp.shaping import delivery_summary_output
-            from genviral_mcp.survey import survey_scope
-
             key = key_source(state.settings, ctx.headers)
             now = clock()
             request = SummaryRequest.from_arguments(
