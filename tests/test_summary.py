@@ -260,3 +260,14 @@ async def test_summary_stops_paging_on_its_time_budget(connect: Connect, api: St
         body = structured(await client.call_tool("get_delivery_summary", {}))
     line = next(line for line in body["incomplete"] if line.startswith("scheduled:"))
     assert "ran out of time" in line and "until=" in line
+
+
+async def test_the_summary_reports_progress_as_each_walk_ends(connect: Connect) -> None:
+    seen: list[tuple[float, float | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total))
+
+    async with connect() as client:
+        structured(await client.call_tool("get_delivery_summary", {}, progress_callback=on_progress))
+    assert [done for done, _ in seen] == [1, 2, 3, 4, 5, 6] and {total for _, total in seen} == {6}

@@ -342,6 +342,9 @@ def build_server(
     ) -> CallToolResult:
         state = ctx.request_context.lifespan_context
 
+        async def progress(done: int, total: int) -> None:
+            await ctx.report_progress(done, total, f"{done} of {total} status walks done")
+
         async def body() -> ToolOutput:
             key = key_source(state.settings, ctx.headers)
             now = clock()
@@ -349,7 +352,7 @@ def build_server(
                 hours_ahead, published_since, published_until, max_items, now
             )
             survey = await survey_scope(
-                state.posts, state.accounts, key, request.published_until, state.walk_limits
+                state.posts, state.accounts, key, request.published_until, state.walk_limits, progress
             )
             return delivery_summary_output(survey, request, now)
 

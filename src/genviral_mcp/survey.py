@@ -11,6 +11,7 @@ as far back as the walk's bounds reach; the result says how far that was.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +28,10 @@ from genviral_mcp.query import FilterStatus, WalkLimits
 ATTENTION_WALKS: tuple[FilterStatus, ...] = ("failed", "partial", "retry", "pending", "scheduled")
 #: Posts that can hold deliveries published in a window (``partial`` is walked once, for both).
 PUBLISHED_WALKS: tuple[FilterStatus, ...] = ("posted",)
+
+
+#: ``(walks done, walks in all)``, awaited as each walk ends.
+Progress = Callable[[int, int], Awaitable[None]]
 
 
 @dataclass
@@ -60,8 +65,13 @@ async def survey_scope(
     key: ApiKey,
     published_until: datetime,
     limits: WalkLimits,
+    progress: Progress | None = None,
 ) -> Survey:
-    """Run every walk and the account lookup at once; failures stay inside their walk."""
+    """Run every walk and the account lookup at once; failures stay inside their walk.
+
+    ``progress(walks done, walks in all)`` is awaited as each walk ends, so a host can show that a
+    long survey is moving.
+    """
     survey = Survey()
     started = time.monotonic()
     plan: list[tuple[FilterStatus, datetime | None]] = [(status, None) for status in ATTENTION_WALKS]
@@ -71,6 +81,8 @@ async def survey_scope(
 
     async def run(index: int, status: FilterStatus, until: datetime | None) -> None:
         results[index] = await walk_status(client, key, status, limits, until=until, started=started)
+        if progress is not None:
+            await progress(sum(result is not None for result in results), len(plan))
 
     async def walk_all() -> None:
         async with anyio.create_task_group() as group:
