@@ -97,6 +97,19 @@ HANDMADE = [
 ]
 
 
+def scheduled_posts(count: int) -> list[dict[str, Any]]:
+    """``count`` scheduled posts created at distinct instants over November, all due on 1 December."""
+    return [
+        _post(
+            f"s{index:03d}",
+            "scheduled",
+            f"2026-11-{1 + index % 27:02d}T10:{index % 60:02d}:00.000Z",
+            "2026-12-01T10:00:00Z",
+        )
+        for index in range(count)
+    ]
+
+
 async def test_scope_counters_are_passed_on_exactly_under_names_that_cannot_be_misread(
     connect: Connect, api: StandInApi
 ) -> None:
@@ -172,15 +185,7 @@ async def test_a_later_page_failing_leaves_a_partial_summary_naming_the_next_cal
 ) -> None:
     """The scheduled walk's second page fails: the rest is still answered, and the result says
     what is missing and what to call next."""
-    posts = [
-        _post(
-            f"s{index:03d}",
-            "scheduled",
-            f"2026-11-{1 + index % 27:02d}T10:{index % 60:02d}:00.000Z",
-            "2026-12-01T10:00:00Z",
-        )
-        for index in range(150)
-    ] + HANDMADE
+    posts = scheduled_posts(150) + HANDMADE
     api.emulator = PostsEmulator(posts, {KEY: "ok"})
     refusal = respond(418, '{"ok": false, "code": 418, "message": "teapot"}')
     api.script_matching(lambda query: query.get("status") == "scheduled" and "until" in query, refusal)
@@ -208,16 +213,7 @@ async def test_every_walk_failing_is_an_error(connect: Connect, api: StandInApi)
 
 async def test_an_upstream_that_ignores_until_stops_the_walk(connect: Connect, api: StandInApi) -> None:
     """The same newest page for every ``until``: each walk stops once nothing new arrives."""
-    posts = [
-        _post(
-            f"s{index:03d}",
-            "scheduled",
-            f"2026-11-{1 + index % 27:02d}T10:00:00.000Z",
-            "2026-12-01T10:00:00Z",
-        )
-        for index in range(150)
-    ]
-    emulator = PostsEmulator(posts, {KEY: "ok"}, scope={"by_status": {"scheduled": 150}})
+    emulator = PostsEmulator(scheduled_posts(150), {KEY: "ok"}, scope={"by_status": {"scheduled": 150}})
     original = emulator.handle
     emulator.handle = lambda query, authorization: original(  # type: ignore[method-assign]
         {k: v for k, v in query.items() if k != "until"}, authorization
@@ -233,28 +229,22 @@ async def test_an_upstream_that_ignores_until_stops_the_walk(connect: Connect, a
 async def test_walks_stop_at_the_page_cap(connect: Connect, api: StandInApi) -> None:
     from genviral_mcp.query import WalkLimits
 
+    api.emulator = PostsEmulator(scheduled_posts(150) + HANDMADE, {KEY: "ok"})
     async with connect(walk_limits=WalkLimits(max_pages=1)) as client:
         body = structured(await client.call_tool("get_delivery_summary", {}))
     assert all(int(request.query["limit"]) == 100 for request in api.requests)
     assert len(api.requests) == 6, "one page per status"
-    assert any("stops after 1 pages" in line for line in body.get("incomplete", [])) or body[
-        "coverage"
-    ].startswith("exact")
+    assert body["coverage"].startswith("incomplete")
+    (line,) = body["incomplete"]
+    assert (
+        line.startswith("scheduled: examined the newest 100 of 152 posts") and "stops after 1 pages" in line
+    )
 
 
 async def test_summary_stops_paging_on_its_time_budget(connect: Connect, api: StandInApi) -> None:
     from genviral_mcp.query import WalkLimits
 
-    posts = [
-        _post(
-            f"s{index:03d}",
-            "scheduled",
-            f"2026-11-{1 + index % 27:02d}T10:{index % 60:02d}:00.000Z",
-            "2026-12-01T10:00:00Z",
-        )
-        for index in range(350)
-    ]
-    api.emulator = PostsEmulator(posts, {KEY: "ok"})
+    api.emulator = PostsEmulator(scheduled_posts(350), {KEY: "ok"})
     api.latency = 0.1
     async with connect(walk_limits=WalkLimits(budget_seconds=0.15)) as client:
         body = structured(await client.call_tool("get_delivery_summary", {}))
