@@ -40,38 +40,23 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ConnectionProblem = Callable[[str], str | None]
 
 
-@dataclass(frozen=True)
-class Attention:
-    """A post with deliveries that need a human."""
-
-    post: Post
-    deliveries: list[Delivery]
-    #: Minutes past ``scheduled_at`` when a delivery is still waiting; ``None`` otherwise.
-    overdue_minutes: int | None = None
-
-
-def overdue_minutes(post: Post, now: datetime) -> int | None:
+def is_overdue(post: Post, now: datetime) -> bool:
+    """Past its scheduled time by more than :data:`OVERDUE_AFTER`."""
     scheduled = parse_iso(post.scheduled_at)
-    if scheduled is None or now - scheduled <= OVERDUE_AFTER:
-        return None
-    return int((now - scheduled).total_seconds() // 60)
+    return scheduled is not None and now - scheduled > OVERDUE_AFTER
 
 
-def flag(post: Post, now: datetime) -> Attention | None:
+def flag(post: Post, now: datetime) -> list[Delivery]:
     """The post's failed/partial/retry deliveries, and waiting ones well past their time.
 
     A published delivery is never flagged, even when it carries an older error message.
     """
-    late = overdue_minutes(post, now)
-    flagged = [
+    late = is_overdue(post, now)
+    return [
         delivery
         for delivery in post.deliveries
-        if delivery.status in FAILURE_STATUSES or (delivery.status in WAITING_STATUSES and late is not None)
+        if delivery.status in FAILURE_STATUSES or (delivery.status in WAITING_STATUSES and late)
     ]
-    if not flagged:
-        return None
-    waiting = any(delivery.status in WAITING_STATUSES for delivery in flagged)
-    return Attention(post, flagged, overdue_minutes=late if waiting else None)
 
 
 def _moment(delivery: Delivery, post: Post) -> datetime:
@@ -201,10 +186,10 @@ def _attention(
     connection_problem: ConnectionProblem,
 ) -> None:
     flagged = flag(post, now)
-    if flagged is None:
+    if not flagged:
         return
     facts.attention_posts += 1
-    for delivery in flagged.deliveries:
+    for delivery in flagged:
         facts.attention_deliveries += 1
         waiting = delivery.status in WAITING_STATUSES
         key, cause, fix = _cause(delivery, waiting, connection_problem(delivery.account_id))

@@ -418,8 +418,9 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
         raise failures[0] if failures else UpstreamError("Genviral returned nothing to summarise.")
     labels = survey.labels
     windows = Windows(now, request.upcoming_until(now), request.published_since, request.published_until)
+    posts = survey.posts()
     facts = analyse(
-        survey.posts(),
+        posts,
         windows,
         lambda account_id: connection_problem(labels.account(account_id)),
         labels.known_ids(),
@@ -434,7 +435,7 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
         "scope": scope_counters(survey.scope),
         "coverage": (
             f"exact: every failed, partial, retry, pending and scheduled post in scope was examined "
-            f"({sum(len(walk.posts) for walk in survey.walks)} posts, {survey.requests} requests)"
+            f"({len(posts)} posts, {survey.requests} requests)"
             if exact_scope
             else "incomplete: see incomplete"
         ),
@@ -446,8 +447,7 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
                 "causes": [_cause_item(group, labels, posts_per_cause(cap)) for group in facts.causes[:cap]],
                 "causes_left_out": max(0, len(facts.causes) - cap) or None,
             }
-        )
-        | {"deliveries": facts.attention_deliveries, "posts": facts.attention_posts},
+        ),
         "upcoming": _compact(
             {
                 "hours": request.hours_ahead,
@@ -456,9 +456,8 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
                 "items": [_upcoming_item(post, labels) for post in facts.upcoming[:cap]],
                 "left_out": max(0, len(facts.upcoming) - cap) or None,
             }
-        )
-        | {"posts": len(facts.upcoming)},
-        "went_out": _went_out_section(facts, survey, request, labels) | {"posts": len(facts.went_out)},
+        ),
+        "went_out": _went_out_section(facts, survey, request, labels),
         "accounts": accounts,
         "accounts_left_out": accounts_left_out or None,
         "post_details": POST_DETAILS,
