@@ -238,6 +238,7 @@ class GenviralServer(MCPServer[AppState]):
     declares the ``outputSchema`` its results follow."""
 
     output_schemas: dict[str, dict[str, Any]] = {}  # noqa: RUF012 (replaced per instance)
+    _argument_names: dict[str, list[str]] | None = None
 
     async def list_tools(self) -> list[MCPTool]:
         tools = await super().list_tools()
@@ -261,11 +262,16 @@ class GenviralServer(MCPServer[AppState]):
             raise
 
     async def _accepted(self, name: str) -> list[str] | None:
-        """The tool's argument names, in schema order; ``None`` for an unknown tool."""
-        for tool in await super().list_tools():
-            if tool.name == name:
-                return list(tool.input_schema.get("properties", {}))
-        return None
+        """The tool's argument names, in schema order; ``None`` for an unknown tool.
+
+        Read from the schemas once: the tools are all registered before the first call.
+        """
+        if self._argument_names is None:
+            self._argument_names = {
+                tool.name: list(tool.input_schema.get("properties", {}))
+                for tool in await super().list_tools()
+            }
+        return self._argument_names.get(name)
 
 
 def build_server(
