@@ -201,7 +201,8 @@ async def test_which_accounts_have_problems(connect: Connect, truth: Truth) -> N
     went_out = truth.went_out(NOW - timedelta(hours=24), NOW)
     for account_id, platform, _, status in ACCOUNTS:
         facts = accounts[LABELS[account_id]]
-        assert facts["id"] == account_id and facts["connection"] == status
+        # Named only when not plainly active: Genviral's own word for it, verbatim.
+        assert facts["id"] == account_id and facts.get("connection", "connected") == status
         assert LABELS[account_id].startswith(platform + " ") and "platform" not in facts, (
             "said once, in the label"
         )
@@ -209,9 +210,7 @@ async def test_which_accounts_have_problems(connect: Connect, truth: Truth) -> N
         assert facts["published_in_window"] == sum(1 for _, account in went_out if account == account_id)
     order = list(accounts)
     troubled = [
-        label
-        for label in order
-        if accounts[label]["needs_attention"] or accounts[label]["connection"] != "connected"
+        label for label in order if accounts[label]["needs_attention"] or "connection" in accounts[label]
     ]
     assert order[: len(troubled)] == troubled, "accounts with problems come first"
     assert all("last_error" in accounts[label] for label in troubled if accounts[label]["needs_attention"])

@@ -69,8 +69,8 @@ NAMES_PENDING = (
     "shown by id. A later call has them."
 )
 ACTIVITY_UNKNOWN = (
-    "Whether an account without a connection above is active in Genviral could not be checked (its "
-    "account list did not answer in time): unknown, not fine."
+    "Whether an account whose connection is unknown is active in Genviral could not be checked: its "
+    "account list did not answer in time."
 )
 
 #: Published URLs that carry the account's handle: ``(platform, pattern)``, the handle in group 1.
@@ -201,14 +201,14 @@ class AccountLabels:
         return None
 
     def connection(self, account_id: str) -> str | None:
-        """The account's connection as a result shows it; ``None`` when it is unknown."""
+        """The account's connection as a summary shows it: only what is not plain "active" (the
+        status of every account Genviral lists), so ``None`` for a healthy one."""
         state = self.state(account_id)
         if state is Activity.NOT_LISTED:
             return "not active (missing from Genviral's account list)"
         if state is Activity.UNKNOWN:
-            return None
-        account = self.account(account_id)
-        return clean_text(account.status, 40) if account and account.status else None
+            return "unknown"
+        return connection_problem(self.account(account_id))
 
     def legend(self) -> dict[str, str]:
         """Label -> account id; the ids come from Genviral, so they are cleaned and capped."""

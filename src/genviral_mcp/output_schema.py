@@ -62,7 +62,7 @@ SCOPE: JsonSchema = {
 
 _ACCOUNTS_NOTE = _text(
     "Present when account names were not available yet, or when whether an account is active in "
-    "Genviral could not be checked (then an account without a connection is unknown, not fine)."
+    "Genviral could not be checked (its connection is then 'unknown')."
 )
 
 _FILTERS = _object(
@@ -159,8 +159,9 @@ _ACCOUNT = _object(
         "id": _STRING,
         "platform": _STRING,
         "connection": _text(
-            "Connection status as Genviral's account list gives it, or 'not active (missing from "
-            "Genviral's account list)'. Absent: unknown (see accounts_note)."
+            "Present only when the account is not plainly active: Genviral's status for it when that "
+            "is not a healthy one (e.g. 'paused'), 'not active (missing from Genviral's account "
+            "list)', or 'unknown' when the list could not be checked (see accounts_note)."
         ),
         "published_in_window": _count("Deliveries published in the went_out window."),
         "needs_attention": _count("Deliveries needing attention now (failed, partial, retry or overdue)."),
