@@ -53,6 +53,9 @@ RETRY_AFTER_FAILURE_SECONDS = 60.0
 ENRICHMENT_WAIT_SECONDS = 1.0
 #: Key scopes remembered at once (a hosted server sees many keys); the oldest is forgotten first.
 MAX_SCOPES = 256
+#: Account ids one scope remembers labels for. Past it (a hostile upstream inventing ids), a new
+#: id gets its whole-id label, unique without being remembered.
+MAX_LABELS = 10_000
 #: Connection statuses that mean "fine" (Genviral documents ``active``; ``connected`` and the rest
 #: are spellings seen elsewhere). Any other non-empty status is shown as a problem, verbatim.
 HEALTHY_CONNECTIONS = frozenset({"connected", "active", "ok", "healthy", "valid", "enabled"})
@@ -237,8 +240,9 @@ class ScopeAccounts:
     owners: dict[str, str] = field(default_factory=dict)
     #: Ids whose label is a name (kept for the process); the others have an id label, until named.
     named: set[str] = field(default_factory=set)
-    #: 8-hex prefix -> the ids known in this scope that start with it.
+    #: 8-hex prefix -> the ids known in this scope that start with it (``known`` in all).
     prefixes: dict[str, set[str]] = field(default_factory=dict)
+    known: int = 0
     #: When to ask for the list again for names (``None`` before the first ask), and not before
     #: ``retry_at`` after a failure.
     due: float | None = None
@@ -274,7 +278,13 @@ class ScopeAccounts:
             self.named.add(account_id)
 
     def _know(self, account_id: str) -> None:
-        self.prefixes.setdefault(_prefix(account_id), set()).add(account_id)
+        if self.known < MAX_LABELS and account_id not in self.prefixes.get(_prefix(account_id), ()):
+            self.prefixes.setdefault(_prefix(account_id), set()).add(account_id)
+            self.known += 1
+
+    def label(self, account_id: str) -> str:
+        """The label given to ``account_id``, or (past :data:`MAX_LABELS`) its whole-id label."""
+        return self.labels.get(account_id) or id_label(account_id, whole=True)
 
     def _name_all(self, names: dict[str, str]) -> None:
         """Give each id its name (id order): plain where free, then the rest disambiguated, each
@@ -283,11 +293,15 @@ class ScopeAccounts:
         for account_id in sorted(names):
             if account_id in self.named:
                 continue
+            if len(self.labels) >= MAX_LABELS and account_id not in self.labels:
+                continue
             if self._free(names[account_id], account_id):
                 self._give(account_id, names[account_id], named=True)
             else:
                 waiting.append(account_id)
         for account_id in waiting:
+            if len(self.labels) >= MAX_LABELS:
+                break
             self._give(account_id, self._unique(names[account_id], account_id), named=True)
 
     def apply(self, accounts: list[Account], requested_at: float) -> None:
@@ -322,7 +336,7 @@ class ScopeAccounts:
             self._know(account_id)
         self._name_all({account_id: label for account_id, (_, label) in handles.items()})
         for account_id in [*ids, *(self.listed or {})]:
-            if account_id not in self.labels:
+            if account_id not in self.labels and len(self.labels) < MAX_LABELS:
                 whole = len(self.prefixes.get(_prefix(account_id), ())) > 1
                 self._give(account_id, self._unique(id_label(account_id, whole), account_id), named=False)
         return list(ids)
@@ -495,7 +509,7 @@ class AccountDirectory:
                 break
         used = scope.register(posts)
         labels = AccountLabels(
-            names={account_id: scope.labels[account_id] for account_id in [*used, *(scope.listed or {})]},
+            names={account_id: scope.label(account_id) for account_id in [*used, *(scope.listed or {})]},
             accounts=dict(scope.listed or {}),
             names_pending=scope.listed is None and scope.inflight is not None,
         )
