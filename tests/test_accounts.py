@@ -118,3 +118,19 @@ def test_labels_remembered_per_scope_are_bounded() -> None:
     assert sum(len(known) for known in scope.prefixes.values()) <= MAX_LABELS >= len(scope.prefixes)
     labels = [scope.label(account_id) for account_id in used]
     assert len(set(labels)) == len(ids), "past the bound, whole-id labels: still unique"
+
+
+def test_an_id_label_becomes_the_whole_id_once_another_account_shares_its_start() -> None:
+    """The rule holds as the scope grows, so the labels after a restart (which sees both at once)
+    are the ones the process ends with."""
+    scope = ScopeAccounts()
+    scope.apply([], 0.0)
+    first, second = account_id("3f1c9a20", 1), account_id("3f1c9a20", 2)
+    scope.register(posts_naming([first]))
+    assert scope.label(first) == "account 3f1c9a20"
+    scope.register(posts_naming([second]))
+    restarted = ScopeAccounts()
+    restarted.apply([], 0.0)
+    restarted.register(posts_naming([first, second]))
+    assert scope.label(first) == restarted.label(first) == f"account {first}"
+    assert scope.label(second) == restarted.label(second) == f"account {second}"

@@ -260,7 +260,7 @@ class ScopeAccounts:
     def _unique(self, label: str, account_id: str) -> str:
         """``label``, or failing that the first free of ``label (0f4f54d4)``, ``label (<whole id>)``, …"""
         whole = f"{label} ({clean_text(account_id, ID_CHARS)})"
-        for candidate in (label, f"{label} ({_prefix(account_id)})", whole):
+        for candidate in (label, f"{label} ({clean_text(_prefix(account_id), 8)})", whole):
             if self._free(candidate, account_id):
                 return candidate
         number = 2
@@ -318,7 +318,7 @@ class ScopeAccounts:
 
         An account missing from the list in hand is named by a handle from its newest published URL
         that carries one (kept for the process, like every name); any account still without a name
-        gets an id label, the whole id when another account known in this scope shares its first 8
+        has an id label, the whole id once another account known in this scope shares its first 8
         hex digits.
         """
         ids: dict[str, None] = {}
@@ -335,10 +335,17 @@ class ScopeAccounts:
         for account_id in ids:
             self._know(account_id)
         self._name_all({account_id: label for account_id, (_, label) in handles.items()})
-        for account_id in [*ids, *(self.listed or {})]:
-            if account_id not in self.labels and len(self.labels) < MAX_LABELS:
-                whole = len(self.prefixes.get(_prefix(account_id), ())) > 1
-                self._give(account_id, self._unique(id_label(account_id, whole), account_id), named=False)
+        starts = {_prefix(account_id) for account_id in ids}
+        sharing = [known for start in starts for known in self.prefixes.get(start, ())]
+        for account_id in dict.fromkeys([*ids, *(self.listed or {}), *sharing]):
+            if account_id in self.named or (account_id not in self.labels and len(self.labels) >= MAX_LABELS):
+                continue
+            # An id label follows the rule as the scope grows: once another account shares its
+            # first 8 hex digits, it becomes the whole id (and stays so).
+            whole = len(self.prefixes.get(_prefix(account_id), ())) > 1
+            label = self._unique(id_label(account_id, whole), account_id)
+            if self.labels.get(account_id) != label:
+                self._give(account_id, label, named=False)
         return list(ids)
 
     # --- activity ---------------------------------------------------------------------------

@@ -379,7 +379,8 @@ def _walk_problem(walk: StatusWalk, name: str | None = None) -> list[str]:
 def _crowd_problem(walk: StatusWalk, name: str, instant: datetime, read: int) -> str:
     """A run of posts created at one instant, longer than a page: never skipped in silence."""
     moment = exact(instant)
-    missing = (walk.expected or 0) - walk.examined if walk.reached_end else 0
+    # Genviral's counter covers the whole scope: comparable only for a walk back from now.
+    missing = (walk.expected or 0) - walk.examined if walk.reached_end and walk.until is None else 0
     counted = (
         f"; by Genviral's counter, {missing} posts were not examined"
         if missing > 0
