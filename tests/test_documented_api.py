@@ -423,6 +423,13 @@ async def test_counters_are_verbatim_and_what_they_leave_out_is_counted_beside_t
         "failed": FAILED_POSTS,
     }
     assert result["coverage"].startswith("exact") and "counted_by_this_tool" in result["coverage"]
+    # The lagging counter also inflates what total - by_status - retry leaves: said, not hidden.
+    others = statuses["deleted"] + statuses["void"]
+    assert f"the {others} with other statuses" in result["coverage"]
+    assert (
+        f"imply {others + FAILED_POSTS - LAGGING_FAILED_COUNTER} posts with other statuses"
+        in result["coverage"]
+    )
     assert "incomplete" not in result
     # The lagging counter neither stopped the walk nor hid the 30 failed posts it does not count.
     failed = {post["id"] for post in truth.posts if post["status"] == "failed"}

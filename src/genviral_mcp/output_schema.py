@@ -215,6 +215,7 @@ SUMMARY_OUTPUT: JsonSchema = _object(
                     "description": "Accounts Genviral's account list says are not active (missing from "
                     "it, or listed with another status): nothing goes out to them until reconnected.",
                 },
+                "accounts_not_active_left_out": _INTEGER,
             },
             ("deliveries", "posts"),
         ),

@@ -495,7 +495,8 @@ def _accounts_section(facts: DeliveryFacts, labels: AccountLabels) -> tuple[Json
 
 
 def _not_active(facts: DeliveryFacts, labels: AccountLabels) -> list[JsonObject]:
-    """Each account Genviral's list says is not active, once: what it holds up and the fix."""
+    """Each account Genviral's list says is not active, once: what it holds up and the fix (the
+    accounts beyond :data:`ACCOUNTS_CAP` are counted in ``accounts_not_active_left_out``)."""
     ordered = sorted(facts.inactive.items(), key=lambda item: (-item[1].deliveries, labels(item[0])))
     return [
         {
@@ -520,17 +521,16 @@ def _own_counts(survey: Survey) -> JsonObject:
 def _coverage(survey: Survey, posts: int, exact_scope: bool, counts: JsonObject) -> str:
     if not exact_scope:
         return "incomplete: see incomplete"
-    found = survey.others.found
-    others = f", and the {sum(found.values())} with other statuses," if survey.others.walk else ""
-    differ = (
-        "; where Genviral's counters are silent or differ, see counted_by_this_tool"
-        if any(status not in ("retry", *found) for status in counts)
-        or (survey.others.walk is not None and sum(found.values()) != survey.others.expected)
-        else ""
-    )
+    found = sum(survey.others.found.values())
+    others = f", and the {found} with other statuses," if survey.others.walk else ""
+    differ = []
+    if any(status not in ("retry", *survey.others.found) for status in counts):
+        differ.append("Genviral's counters differ from the posts found (see counted_by_this_tool)")
+    if survey.others.walk is not None and found != survey.others.expected:
+        differ.append(f"its counters imply {_posts(survey.others.expected or 0)} with other statuses")
     return (
         f"exact: every failed, partial, retry, pending and scheduled post in scope{others} was examined "
-        f"({posts} posts, {survey.requests} requests){differ}"
+        f"({posts} posts, {survey.requests} requests)" + "".join(f"; {part}" for part in differ)
     )
 
 
@@ -564,6 +564,7 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
                 "causes": [_cause_item(group, labels, posts_per_cause(cap)) for group in facts.causes[:cap]],
                 "causes_left_out": max(0, len(facts.causes) - cap) or None,
                 "accounts_not_active": _not_active(facts, labels),
+                "accounts_not_active_left_out": max(0, len(facts.inactive) - ACCOUNTS_CAP) or None,
             }
         ),
         "upcoming": _compact(
