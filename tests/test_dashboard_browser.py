@@ -84,6 +84,14 @@ def known_summary() -> dict[str, Any]:
         "needs_attention": {
             "deliveries": 10,
             "posts": 5,
+            "accounts_not_active": [
+                {
+                    "account": "instagram @luna.travels",
+                    "condition": "not active: missing from Genviral's list of active accounts",
+                    "deliveries": 4,
+                    "fix": "Reconnect the account in Genviral; until then nothing can go out to it.",
+                }
+            ],
             "causes": [
                 {
                     "cause": "access_token_invalid: invalid token <b>bold</b> <script>alert(2)</script>",
@@ -123,6 +131,7 @@ def known_summary() -> dict[str, Any]:
                     "id": "a5",
                     "status": "scheduled",
                     "accounts": ["instagram @luna.bakes"],
+                    "warning": "will not go out to instagram @luna.bakes unless it is reconnected",
                     "caption": XSS_CAPTION,
                 }
             ],
@@ -402,6 +411,12 @@ def test_the_counts_attention_groups_timeline_and_links_are_shown(open_view: Ope
     assert "Coverage:" in notes and "Incomplete: Genviral stopped answering" in notes
     assert "Sample data: Test fixture" in notes
     assert "disconnected" in hosted.text("#accounts")
+    attention = words(hosted.text("#attention"))
+    assert (
+        "instagram @luna.travels: not active: missing from Genviral's list of active accounts 4 deliveries"
+        in attention
+    )
+    assert "Warning: will not go out to instagram @luna.bakes unless it is reconnected" in upcoming
     no_trouble(hosted)
 
 

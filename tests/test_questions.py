@@ -66,10 +66,9 @@ async def test_what_needs_my_attention(connect: Connect, truth: Truth) -> None:
         assert len(cause.get("posts", {})) + cause.get("posts_left_out", 0) >= 1
     accounts = ids_of(result["accounts"])
     for cause in causes:  # each cause's accounts are exactly those of its deliveries
-        assert {accounts[label] for label in cause["accounts"]} <= {
-            account for _, account in expected
-        } | DISCONNECTED
-    # The same error on many posts is one cause, with the fix it calls for.
+        assert {accounts[label] for label in cause["accounts"]} <= {account for _, account in expected}
+    # The same error on many posts is one cause, with the fix it calls for, whatever the account's
+    # condition: a disconnected account does not swallow its deliveries' own causes.
     token = [cause for cause in causes if cause["cause"].startswith("access_token_invalid")]
     assert len(token) == 1
     assert "Reconnect" in token[0]["fix"]
@@ -79,13 +78,25 @@ async def test_what_needs_my_attention(connect: Connect, truth: Truth) -> None:
         for state in post["accounts"]["states"]
         if state["error_message"] == TOKEN_ERROR and state["status"] in ("failed", "partial", "retry")
     }
-    assert token[0]["deliveries"] == len({pair for pair in on_token if pair[1] not in DISCONNECTED})
+    assert token[0]["deliveries"] == len(on_token)
+    assert {pair[1] for pair in on_token} & DISCONNECTED, "the scenario must put this error on them too"
     board = next(cause for cause in causes if cause["cause"].startswith("Board not found"))
     assert "fix" not in board, "an unrecognised error gets no invented fix"
-    # Both disconnected accounts are causes of their own.
-    disconnected = [cause for cause in causes if cause["cause"].startswith("account not connected")]
-    assert {accounts[label] for cause in disconnected for label in cause["accounts"]} == DISCONNECTED
-    assert all("Reconnect" in cause["fix"] for cause in disconnected)
+    # Both accounts Genviral lists with a bad status are stated once, as a condition, with the
+    # number of their deliveries that have not gone out, and the fix.
+    assert not [cause for cause in causes if "not connected" in cause["cause"]]
+    not_active = {accounts[item["account"]]: item for item in attention["accounts_not_active"]}
+    assert set(not_active) == DISCONNECTED
+    for account_id, item in not_active.items():
+        status = next(account[3] for account in ACCOUNTS if account[0] == account_id)
+        assert item["condition"] == f"not active: Genviral says {status}" and "Reconnect" in item["fix"]
+        assert item["deliveries"] == sum(
+            1
+            for post in truth.posts
+            for state in post["accounts"]["states"]
+            if state["account_id"] == account_id
+            and state["status"] in ("failed", "partial", "retry", "pending", "scheduled")
+        )
     assert result["coverage"].startswith("exact")
 
 
@@ -190,7 +201,8 @@ async def test_which_accounts_have_problems(connect: Connect, truth: Truth) -> N
     went_out = truth.went_out(NOW - timedelta(hours=24), NOW)
     for account_id, platform, _, status in ACCOUNTS:
         facts = accounts[LABELS[account_id]]
-        assert facts["id"] == account_id and facts["connection"] == status
+        # Named only when not plainly active: Genviral's own word for it, verbatim.
+        assert facts["id"] == account_id and facts.get("connection", "connected") == status
         assert LABELS[account_id].startswith(platform + " ") and "platform" not in facts, (
             "said once, in the label"
         )
@@ -198,9 +210,7 @@ async def test_which_accounts_have_problems(connect: Connect, truth: Truth) -> N
         assert facts["published_in_window"] == sum(1 for _, account in went_out if account == account_id)
     order = list(accounts)
     troubled = [
-        label
-        for label in order
-        if accounts[label]["needs_attention"] or accounts[label]["connection"] != "connected"
+        label for label in order if accounts[label]["needs_attention"] or "connection" in accounts[label]
     ]
     assert order[: len(troubled)] == troubled, "accounts with problems come first"
     assert all("last_error" in accounts[label] for label in troubled if accounts[label]["needs_attention"])
@@ -214,7 +224,7 @@ async def test_every_post_a_summary_mentions_can_be_fetched_in_full(connect: Con
             mentioned.update(cause.get("posts", {}))
         for section in ("upcoming", "went_out"):
             mentioned.update({item["id"]: item["created"] for item in result[section].get("items", [])})
-        assert len(mentioned) > 20
+        assert len(mentioned) > 15
         for post_id, created in mentioned.items():
             assert created == truth.created(post_id)
             found = structured(

@@ -233,12 +233,18 @@ async def test_walks_stop_at_the_page_cap(connect: Connect, api: StandInApi) -> 
     async with connect(walk_limits=WalkLimits(max_pages=1)) as client:
         body = structured(await client.call_tool("get_delivery_summary", {}))
     assert all(int(request.query["limit"]) == 100 for request in api.requests)
-    assert len(api.requests) == 6, "one page per status"
+    # One page per status, and one over every status: the counters leave one post ("gone",
+    # deleted) that no status filter reaches.
+    assert len(api.requests) == 7
     assert body["coverage"].startswith("incomplete")
-    (line,) = body["incomplete"]
+    scheduled, others = body["incomplete"]
     assert (
-        line.startswith("scheduled: examined the newest 100 of 152 posts") and "stops after 1 pages" in line
+        scheduled.startswith("scheduled: examined the newest 100 of 152 posts")
+        and "stops after 1 pages" in scheduled
     )
+    assert others.startswith("other statuses: Genviral's counters leave 1 post with statuses they do not")
+    assert "examined the newest 100 of 158 posts" in others and "found 1:" in others
+    assert body["counted_by_this_tool"] == {"retry": 1, "deleted": "at least 1"}
 
 
 async def test_summary_stops_paging_on_its_time_budget(connect: Connect, api: StandInApi) -> None:
@@ -260,4 +266,6 @@ async def test_the_summary_reports_progress_as_each_walk_ends(connect: Connect) 
 
     async with connect() as client:
         structured(await client.call_tool("get_delivery_summary", {}, progress_callback=on_progress))
-    assert [done for done, _ in seen] == [1, 2, 3, 4, 5, 6] and {total for _, total in seen} == {6}
+    # Six status walks, then (the sample holds deleted and void posts) one over every status.
+    assert [done for done, _ in seen] == [1, 2, 3, 4, 5, 6, 7]
+    assert {total for _, total in seen} <= {6, 7} and seen[-1] == (7, 7)

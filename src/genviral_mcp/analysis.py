@@ -13,13 +13,11 @@ from datetime import datetime, timedelta, timezone
 
 from genviral_mcp.causes import (
     CAUSE_CHARS,
-    DISCONNECTED_FIX,
     LAST_ERROR_CHARS,
     NO_MESSAGE_CAUSE,
     OVERDUE_CAUSE,
     OVERDUE_FIX,
     cause_key,
-    disconnected_cause,
     fix_for,
 )
 from genviral_mcp.models import Delivery, Post
@@ -30,14 +28,16 @@ from genviral_mcp.timestamps import parse_iso
 FAILURE_STATUSES = frozenset({"failed", "partial", "retry"})
 #: Statuses that mean "not out yet"; past their time by more than the grace below, they are overdue.
 WAITING_STATUSES = frozenset({"pending", "scheduled"})
+#: A delivery in one of these can still go out, or needs a human before it can.
+LIVE_STATUSES = FAILURE_STATUSES | WAITING_STATUSES
 #: A young ``pending`` is normal: TikTok's worker runs about every 5 minutes. Thirty minutes is
 #: six missed runs, which is no longer normal.
 OVERDUE_AFTER = timedelta(minutes=30)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
-#: ``account id -> its connection status when that is a problem, else None``.
-ConnectionProblem = Callable[[str], str | None]
+#: ``account id -> why it is not active in Genviral, or None`` (active, or unknown: never guessed).
+Inactive = Callable[[str], str | None]
 
 
 def is_overdue(post: Post, now: datetime) -> bool:
@@ -109,15 +109,33 @@ class WentOut:
     deliveries: list[Delivery]
 
 
+@dataclass(frozen=True)
+class Upcoming:
+    """A post due in the upcoming window, and its deliveries that have not gone out yet."""
+
+    post: Post
+    deliveries: list[Delivery]
+
+
+@dataclass
+class InactiveAccount:
+    """An account Genviral's list says is not active: a condition of the account, stated once."""
+
+    condition: str
+    #: Its deliveries that have not gone out (failed, partial, retry, pending, scheduled).
+    deliveries: int = 0
+
+
 @dataclass
 class DeliveryFacts:
     causes: list[CauseGroup] = field(default_factory=list)
     attention_deliveries: int = 0
     attention_posts: int = 0
-    upcoming: list[Post] = field(default_factory=list)
+    upcoming: list[Upcoming] = field(default_factory=list)
     went_out: list[WentOut] = field(default_factory=list)
     went_out_deliveries: int = 0
     accounts: dict[str, AccountActivity] = field(default_factory=dict)
+    inactive: dict[str, InactiveAccount] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,10 +148,9 @@ class Windows:
     published_until: datetime
 
 
-def _cause(delivery: Delivery, waiting: bool, problem: str | None) -> tuple[str, str, str | None]:
-    """``(grouping key, cause shown, fix)`` for one flagged delivery."""
-    if problem is not None:
-        return f"account:{problem.lower()}", disconnected_cause(problem), DISCONNECTED_FIX
+def _cause(delivery: Delivery, waiting: bool) -> tuple[str, str, str | None]:
+    """``(grouping key, cause shown, fix)`` for one flagged delivery: its own cause, whatever the
+    account's condition (an inactive account is stated once, as a condition of the account)."""
     if waiting:
         return "overdue", OVERDUE_CAUSE, OVERDUE_FIX
     if delivery.error_message:
@@ -148,51 +165,60 @@ def _cause(delivery: Delivery, waiting: bool, problem: str | None) -> tuple[str,
 def analyse(
     posts: Iterable[Post],
     windows: Windows,
-    connection_problem: ConnectionProblem,
+    inactive: Inactive,
     known_account_ids: Iterable[str] = (),
 ) -> DeliveryFacts:
-    """Everything the summary says, from every post gathered (each once), exactly."""
+    """Everything the summary says, from every post gathered (each once), exactly.
+
+    A delivery counts by its own status whatever its post's status: a ``scheduled`` delivery on a
+    ``deleted`` post goes out (or not) like any other.
+    """
     facts = DeliveryFacts()
     groups: dict[str, CauseGroup] = {}
     for account_id in known_account_ids:
-        problem = connection_problem(account_id)
         facts.accounts.setdefault(account_id, AccountActivity())
-        if problem is not None:
-            key = f"account:{problem.lower()}"
-            group = groups.setdefault(key, CauseGroup(disconnected_cause(problem), DISCONNECTED_FIX))
-            group.account_ids.add(account_id)
+        condition = inactive(account_id)
+        if condition is not None:
+            facts.inactive[account_id] = InactiveAccount(condition)
     for post in posts:
-        _attention(post, windows.now, groups, facts, connection_problem)
+        _attention(post, windows.now, groups, facts)
         _went_out(post, windows, facts)
-        scheduled = parse_iso(post.scheduled_at)
-        waiting = post.status in WAITING_STATUSES and scheduled is not None
-        if waiting and windows.now < scheduled <= windows.upcoming_until:  # type: ignore[operator]
-            facts.upcoming.append(post)
-            for delivery in post.deliveries:
+        _upcoming(post, windows, facts)
+        for delivery in post.deliveries:
+            if delivery.status not in LIVE_STATUSES:
+                continue
+            condition = inactive(delivery.account_id)
+            if condition is not None:
                 facts.accounts.setdefault(delivery.account_id, AccountActivity())
+                facts.inactive.setdefault(delivery.account_id, InactiveAccount(condition)).deliveries += 1
     for group in groups.values():
         group.sort_posts()
     facts.causes = sorted(groups.values(), key=lambda group: (-group.deliveries, -group.newest.timestamp()))
-    facts.upcoming.sort(key=lambda post: (parse_iso(post.scheduled_at) or windows.now, post.id))
+    facts.upcoming.sort(key=lambda item: (parse_iso(item.post.scheduled_at) or windows.now, item.post.id))
     facts.went_out.sort(key=lambda item: (item.published, item.post.id), reverse=True)
     return facts
 
 
-def _attention(
-    post: Post,
-    now: datetime,
-    groups: dict[str, CauseGroup],
-    facts: DeliveryFacts,
-    connection_problem: ConnectionProblem,
-) -> None:
+def _upcoming(post: Post, windows: Windows, facts: DeliveryFacts) -> None:
+    """Due in the window with a delivery still to go out (or, with none listed, waiting itself)."""
+    scheduled = parse_iso(post.scheduled_at)
+    if scheduled is None or not windows.now < scheduled <= windows.upcoming_until:
+        return
+    waiting = [delivery for delivery in post.deliveries if delivery.status in WAITING_STATUSES]
+    if waiting or (not post.deliveries and post.status in WAITING_STATUSES):
+        facts.upcoming.append(Upcoming(post, waiting))
+        for delivery in waiting:
+            facts.accounts.setdefault(delivery.account_id, AccountActivity())
+
+
+def _attention(post: Post, now: datetime, groups: dict[str, CauseGroup], facts: DeliveryFacts) -> None:
     flagged = flag(post, now)
     if not flagged:
         return
     facts.attention_posts += 1
     for delivery in flagged:
         facts.attention_deliveries += 1
-        waiting = delivery.status in WAITING_STATUSES
-        key, cause, fix = _cause(delivery, waiting, connection_problem(delivery.account_id))
+        key, cause, fix = _cause(delivery, delivery.status in WAITING_STATUSES)
         moment = _moment(delivery, post)
         groups.setdefault(key, CauseGroup(cause, fix)).add(post, delivery, moment)
         activity = facts.accounts.setdefault(delivery.account_id, AccountActivity())

@@ -16,7 +16,7 @@ from genviral_mcp.sanitize import clean_text
 #: A cause is shown once per group; past this, provider text is mostly a body dump.
 CAUSE_CHARS = 120
 #: An account's last error repeats one of the causes: enough to recognise it.
-LAST_ERROR_CHARS = 80
+LAST_ERROR_CHARS = 48
 #: Normalised text longer than this is cut before grouping: the tail is usually a body dump.
 _KEY_CHARS = 120
 

@@ -202,7 +202,7 @@ def _accounts(accounts: Summary) -> list[str]:
     troubled = [
         f"{_plain(label, 60)} ({_plain(facts['connection'], 30)})"
         for label, facts in accounts.items()
-        if facts.get("connection") and facts["connection"].lower() not in HEALTHY_CONNECTIONS
+        if facts.get("connection") and facts["connection"].lower() not in {*HEALTHY_CONNECTIONS, "unknown"}
     ]
     if not troubled:
         return []

@@ -60,6 +60,11 @@ SCOPE: JsonSchema = {
     "additionalProperties": _INTEGER,
 }
 
+_ACCOUNTS_NOTE = _text(
+    "Present when account names were not available yet, or when whether an account is active in "
+    "Genviral could not be checked (its connection is then 'unknown')."
+)
+
 _FILTERS = _object(
     {
         "status": _STRING,
@@ -101,7 +106,12 @@ LIST_POSTS_OUTPUT: JsonSchema = _object(
                 },
             },
         },
+        "accounts_note": _ACCOUNTS_NOTE,
         "next_page": {**_FILTERS, "description": "The exact arguments for the next page."},
+        "same_instant": _text(
+            "Present when every post on the page was created at one instant and more may share it: "
+            "the API cannot page within an instant; the text says how to see up to 100 of them."
+        ),
         "upstream_problem": _text("Present only when Genviral's answer was broken and was repaired."),
     },
     ("now", "filters", "returned", "scope", "posts"),
@@ -125,8 +135,9 @@ _UPCOMING_ITEM = _object(
         "scheduled": _STRING,
         "id": _STRING,
         "created": _STRING,
-        "status": _text("Present when it is not 'scheduled' (e.g. 'pending')."),
-        "accounts": {"type": "array", "items": _STRING},
+        "status": _text("The post's status, when it is not 'scheduled' (e.g. 'pending', 'deleted')."),
+        "accounts": {"type": "array", "items": _STRING, "description": "Accounts it still has to go out to."},
+        "warning": _text("Accounts among them that are not active in Genviral: it will not go out there."),
         "caption": _STRING,
     },
     ("scheduled", "id"),
@@ -147,7 +158,11 @@ _ACCOUNT = _object(
     {
         "id": _STRING,
         "platform": _STRING,
-        "connection": _text("Connection status as Genviral gives it, when known."),
+        "connection": _text(
+            "Present only when the account is not plainly active: Genviral's status for it when that "
+            "is not a healthy one (e.g. 'paused'), 'not active (missing from Genviral's account "
+            "list)', or 'unknown' when the list could not be checked (see accounts_note)."
+        ),
         "published_in_window": _count("Deliveries published in the went_out window."),
         "needs_attention": _count("Deliveries needing attention now (failed, partial, retry or overdue)."),
         "last_error": _text("The newest error among those deliveries."),
@@ -160,7 +175,18 @@ SUMMARY_OUTPUT: JsonSchema = _object(
         "sample_data": _SAMPLE,
         "now": _NOW,
         "scope": SCOPE,
-        "coverage": _text("How much of the scope was examined; 'exact' when every relevant post was."),
+        "counted_by_this_tool": {
+            "type": "object",
+            "additionalProperties": {"anyOf": [_INTEGER, _STRING]},
+            "description": "Posts this tool counted itself, by status, where Genviral's counters are "
+            "silent (retry, deleted, void, ...) or differ from the posts a complete walk found; "
+            "'at least N' when a bound cut the walk short.",
+        },
+        "coverage": _text(
+            "'exact' only when every post in scope that can need attention or go out was examined, "
+            "including posts with statuses no filter reaches (deleted, void, ...); otherwise "
+            "'incomplete', and incomplete says what was not examined and how many."
+        ),
         "incomplete": {
             "type": "array",
             "items": _STRING,
@@ -172,6 +198,24 @@ SUMMARY_OUTPUT: JsonSchema = _object(
                 "posts": _count("Posts with at least one such delivery."),
                 "causes": {"type": "array", "items": _CAUSE, "description": "Most deliveries first."},
                 "causes_left_out": _INTEGER,
+                "accounts_not_active": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "account": _STRING,
+                            "condition": _STRING,
+                            "deliveries": _count(
+                                "Its deliveries not gone out (failed, partial, retry, pending, scheduled); "
+                                "failures are also counted under their own causes."
+                            ),
+                            "fix": _STRING,
+                        },
+                        ("account", "condition", "deliveries"),
+                    ),
+                    "description": "Accounts Genviral's account list says are not active (missing from "
+                    "it, or listed with another status): nothing goes out to them until reconnected.",
+                },
+                "accounts_not_active_left_out": _INTEGER,
             },
             ("deliveries", "posts"),
         ),
@@ -205,6 +249,7 @@ SUMMARY_OUTPUT: JsonSchema = _object(
             "description": "Account label -> its facts; accounts with problems first.",
         },
         "accounts_left_out": _INTEGER,
+        "accounts_note": _ACCOUNTS_NOTE,
         "post_details": _STRING,
         "next": {
             "description": "The exact next call that shows what a cap left out.",

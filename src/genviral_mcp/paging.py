@@ -9,6 +9,7 @@ neither repeats a post nor skips one that shares the boundary instant.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -21,6 +22,9 @@ from genviral_mcp.timestamps import parse_iso
 
 #: The API's timestamps have millisecond precision.
 _TICK = timedelta(milliseconds=1)
+#: The lifecycle buckets ``summary.by_status`` counts (a missing one counts 0); ``retry`` and the
+#: provider statuses (``deleted``, ``void``, …) it does not count at all.
+COUNTED_STATUSES = frozenset({"draft", "pending", "scheduled", "posted", "partial", "failed"})
 
 
 def created(post: Post) -> datetime | None:
@@ -35,6 +39,9 @@ class Page:
     next_until: datetime | None
     #: Posts a broken upstream sent beyond the ``limit + 1`` asked for, dropped unread.
     overflow: int = 0
+    #: Set when every post on the page was created at this one instant and more may share it:
+    #: the API cannot page within an instant, so ``next_until`` steps past the ones not shown.
+    crowded: datetime | None = None
 
 
 def split_page(posts: list[Post], limit: int) -> tuple[list[Post], datetime | None]:
@@ -62,57 +69,104 @@ def split_page(posts: list[Post], limit: int) -> tuple[list[Post], datetime | No
     return page[:cut], oldest
 
 
+def _crowded(posts: list[Post], instant: datetime) -> bool:
+    return all(created(post) == instant for post in posts)
+
+
 async def fetch_page(client: PostsClient, query: PostsQuery, key: ApiKey) -> Page:
     """One page of ``query.limit`` posts, asking for one more to place the next page exactly."""
     data = await client.fetch(replace(query, limit=min(query.limit + 1, MAX_LIMIT)), key)
     posts, next_until = split_page(data.posts, query.limit)
-    return Page(posts=posts, scope=data.summary, next_until=next_until, overflow=data.overflow)
+    oldest = created(posts[-1]) if posts else None
+    crowded = (
+        next_until is not None
+        and oldest is not None
+        and _crowded(posts, oldest)
+        and (len(data.posts) <= query.limit or created(data.posts[query.limit]) == oldest)
+    )
+    return Page(
+        posts=posts,
+        scope=data.summary,
+        next_until=next_until,
+        overflow=data.overflow,
+        crowded=oldest if crowded else None,
+    )
+
+
+@dataclass(frozen=True)
+class Crowd:
+    """A full page of posts all created at one instant: the API cannot page within an instant, so
+    any more posts created then were not read (``read`` were)."""
+
+    instant: datetime
+    read: int
 
 
 @dataclass
 class StatusWalk:
-    """The posts of one status (created at or before ``until``), newest first: all, or as far as a
-    bound let the walk get."""
+    """The posts of one status (or, with ``status=None``, of every status), created at or before
+    ``until``, newest first: all, or as far as a bound let the walk get."""
 
-    status: str
+    status: str | None
     until: datetime | None = None
+    #: The posts kept (a walk over every status keeps only those its ``keep`` accepts).
     posts: list[Post] = field(default_factory=list)
+    #: Posts read, kept or not, and the oldest creation instant among them.
+    examined: int = 0
+    oldest_examined: datetime | None = None
     scope: ScopeSummary | None = None
     requests: int = 0
-    #: True when every matching post was seen: a short page, or the scope counter reached.
-    complete: bool = False
-    #: Why the walk stopped before it was complete: a bound, a repeating upstream, or a failure.
+    #: True once a short page was read: the walk reached the oldest matching post.
+    reached_end: bool = False
+    #: Instants the walk had to step past with posts possibly left unread.
+    crowds: list[Crowd] = field(default_factory=list)
+    #: Why the walk stopped before the end: a bound, a repeating upstream, or a failure.
     stopped: str | None = None
     error: UpstreamError | None = None
 
     @property
-    def expected(self) -> int | None:
-        """The scope counter for this status; ``retry`` has none (it is not a lifecycle bucket)."""
-        return self.scope.by_status.get(self.status) if self.scope is not None else None
+    def complete(self) -> bool:
+        """Every matching post was read: the end was reached and no instant was stepped past."""
+        return self.reached_end and not self.crowds
 
     @property
-    def oldest_created(self) -> datetime | None:
-        return created(self.posts[-1]) if self.posts else None
+    def name(self) -> str:
+        return self.status or "all statuses"
+
+    @property
+    def expected(self) -> int | None:
+        """Genviral's counter for what this walk reads (``total`` for every status); ``retry``
+        has none (it is not a lifecycle bucket). It sizes the work; the walk never stops at it."""
+        if self.scope is None:
+            return None
+        if self.status is None:
+            return self.scope.total
+        if self.status in self.scope.by_status:
+            return self.scope.by_status[self.status]
+        return 0 if self.status in COUNTED_STATUSES else None
 
 
 async def walk_status(
     client: PostsClient,
     key: ApiKey,
-    status: FilterStatus,
+    status: FilterStatus | None,
     limits: WalkLimits,
     *,
     until: datetime | None = None,
     started: float | None = None,
+    keep: Callable[[Post], bool] | None = None,
 ) -> StatusWalk:
-    """Page back through the posts of one status until all are seen or a bound stops the walk.
+    """Page back through the posts of one status (``None``: every status) until a short page.
 
-    It stops when a page is short, when the scope counter for the status is reached, after
-    ``limits.max_pages`` pages, on the time budget, or when Genviral sends no post it has not sent
-    before (twice: once more just past the boundary instant, in case a page's worth of posts share
-    it). A failed page ends the walk with what it has and the error; it is never raised.
+    The scope counter is never a reason to stop: counters lag, and a walk that stopped at one
+    would miss what it does not count. The walk stops early after ``limits.max_pages`` pages, on
+    the time budget, or when Genviral sends no post it has not sent before (twice: once more just
+    past the boundary instant, in case a page's worth of posts share it; such an instant is
+    recorded in ``crowds``, since the posts beyond that page cannot be reached). A failed page ends
+    the walk with what it has and the error; it is never raised.
     """
     walk = StatusWalk(status=status, until=until)
-    seen: set[str] = set()
+    seen: dict[str, datetime | None] = {}  # post id -> its creation instant
     started = time.monotonic() if started is None else started
     query = PostsQuery(status=status, limit=MAX_LIMIT, until=until)
     stale_pages = 0
@@ -125,11 +179,12 @@ async def walk_status(
         walk.requests += 1
         walk.scope = walk.scope or data.summary
         fresh = [post for post in data.posts if post.id not in seen]
-        seen.update(post.id for post in fresh)
-        walk.posts.extend(fresh)
-        expected = walk.expected
-        if len(data.posts) < query.limit or (expected is not None and len(seen) >= expected):
-            walk.complete = True
+        seen.update((post.id, created(post)) for post in fresh)
+        walk.examined = len(seen)
+        walk.posts.extend(fresh if keep is None else [post for post in fresh if keep(post)])
+        walk.oldest_examined = created(data.posts[-1]) if data.posts else walk.oldest_examined
+        if len(data.posts) < query.limit:
+            walk.reached_end = True
             return walk
         oldest = created(data.posts[-1])
         stale_pages = 0 if fresh else stale_pages + 1
@@ -142,4 +197,6 @@ async def walk_status(
         if time.monotonic() - started > limits.budget_seconds:
             walk.stopped = "time_budget"
             return walk
+        if stale_pages and _crowded(data.posts, oldest):
+            walk.crowds.append(Crowd(oldest, sum(1 for instant in seen.values() if instant == oldest)))
         query = query.older_than(oldest - _TICK if stale_pages else oldest)

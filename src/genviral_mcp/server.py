@@ -297,9 +297,13 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        # The HTTP client opens on first use.
-        async with Connection(settings, transport, retry, per_key_connections) as connection:
-            yield AppState(settings, connection, AccountDirectory(), walk_limits or WalkLimits())
+        # The HTTP client opens on first use. Account-list fetches run in the directory's own task
+        # group, so one can outlive the call that started it; it closes first, then the client.
+        async with (
+            Connection(settings, transport, retry, per_key_connections) as connection,
+            AccountDirectory() as accounts,
+        ):
+            yield AppState(settings, connection, accounts, walk_limits or WalkLimits())
 
     server = GenviralServer(
         "genviral",
@@ -330,7 +334,7 @@ def build_server(
             key = key_source(state.settings, ctx.headers)
             query = PostsQuery.from_arguments(status, limit, since, until)
             page, labels = await state.accounts.alongside(
-                state.posts, key, lambda: fetch_page(state.posts, query, key)
+                state.posts, key, lambda: fetch_page(state.posts, query, key), lambda page: page.posts
             )
             return list_posts_output(page, query, detail, clock(), labels)
 

@@ -38,14 +38,15 @@ from typing import Any, Literal
 
 from pydantic_core import PydanticSerializationError, to_json
 
-from genviral_mcp.accounts import AccountLabels, connection_problem
-from genviral_mcp.analysis import CauseGroup, DeliveryFacts, WentOut, Windows, analyse
+from genviral_mcp.accounts import ACTIVITY_UNKNOWN, NAMES_PENDING, AccountLabels, Activity
+from genviral_mcp.analysis import CauseGroup, DeliveryFacts, Upcoming, WentOut, Windows, analyse
+from genviral_mcp.causes import DISCONNECTED_FIX
 from genviral_mcp.errors import UpstreamError
 from genviral_mcp.models import Delivery, JsonObject, Post, ScopeSummary
 from genviral_mcp.paging import Page, StatusWalk
 from genviral_mcp.query import MAX_ITEMS, PostsQuery, SummaryRequest
 from genviral_mcp.sanitize import IDENTIFIER_CHARS, clean_text, plain_text, untrusted
-from genviral_mcp.survey import ATTENTION_WALKS, Survey
+from genviral_mcp.survey import ATTENTION_WALKS, OtherStatuses, Survey
 from genviral_mcp.timestamps import exact, minute
 
 Detail = Literal["concise", "full"]
@@ -249,6 +250,15 @@ def list_posts_output(
     }
     if not structured["accounts"]:
         del structured["accounts"]
+    elif labels.names_pending:
+        structured["accounts_note"] = NAMES_PENDING
+    if page.crowded is not None:
+        structured["same_instant"] = (
+            f"Every post on this page was created at {exact(page.crowded)}, and more may share that "
+            "instant: the API cannot page within one instant, so next_page continues before it. "
+            f"list_posts with since and until both {exact(page.crowded)} and limit=100 shows up to 100 "
+            "of them."
+        )
     if page.overflow:
         structured["upstream_problem"] = (
             f"Genviral sent {page.overflow} more posts than were asked for; they were dropped unread. "
@@ -292,14 +302,23 @@ def _cause_item(group: CauseGroup, labels: AccountLabels, cap: int) -> JsonObjec
     )
 
 
-def _upcoming_item(post: Post, labels: AccountLabels) -> JsonObject:
+def _upcoming_item(item: Upcoming, labels: AccountLabels) -> JsonObject:
+    post = item.post
+    inactive = _labels(
+        [delivery.account_id for delivery in item.deliveries if labels.inactive(delivery.account_id)], labels
+    )
+    warning = None
+    if inactive:
+        them = "it is" if len(inactive) == 1 else "they are"
+        warning = f"will not go out to {', '.join(inactive)} unless {them} reconnected"
     return _compact(
         {
             "scheduled": minute(post.scheduled_at),
             "id": _ident(post.id),
             "created": _text(post.created_at, 40),
             "status": clean_text(post.status, 40) if post.status != "scheduled" and post.status else None,
-            "accounts": _labels([delivery.account_id for delivery in post.deliveries], labels),
+            "accounts": _labels([delivery.account_id for delivery in item.deliveries], labels),
+            "warning": warning,
             "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS, say_length=False)
             if post.caption
             else None,
@@ -322,30 +341,95 @@ def _went_out_item(item: WentOut, labels: AccountLabels) -> JsonObject:
     )
 
 
-def _walk_problem(walk: StatusWalk) -> str:
-    """Why a walk is incomplete, and the exact next call that shows what it left out."""
-    if walk.error is not None:
-        return (
-            f"{walk.status}: {_error_text(walk.error)} Posts with this status that were not read are "
-            "missing above. Call get_delivery_summary again; if it keeps failing, "
-            f'list_posts with status="{walk.status}" reads them page by page.'
-        )
-    reason = {
+def _stop_reason(walk: StatusWalk) -> str:
+    return {
         "page_cap": f"the walk stops after {walk.requests} pages",
         "time_budget": "the walk ran out of time",
         "repeating": "Genviral sent the same posts again",
     }.get(walk.stopped or "", "the walk stopped early")
-    oldest = walk.oldest_created
+
+
+def _walk_problem(walk: StatusWalk, name: str | None = None) -> list[str]:
+    """Why a walk is incomplete, and the exact next call that shows what it left out."""
+    name = name or walk.name
+    status_arg = f'status="{walk.status}"' if walk.status else "no status"
+    if walk.error is not None:
+        return [
+            f"{name}: {_error_text(walk.error)} Posts that were not read are missing above. Call "
+            f"get_delivery_summary again; if it keeps failing, list_posts with {status_arg} reads them "
+            "page by page."
+        ]
+    problems = [_crowd_problem(walk, name, crowd.instant, crowd.read) for crowd in walk.crowds]
+    if walk.reached_end:
+        return problems
+    oldest = walk.oldest_examined
     expected = f" of {walk.expected}" if walk.expected is not None else ""
     older = (
-        f' Next: list_posts with status="{walk.status}" and until={exact(oldest)} shows the older ones.'
+        f" Next: list_posts with {status_arg} and until={exact(oldest)} shows the older ones."
         if oldest is not None
         else ""
     )
-    return (
-        f"{walk.status}: examined the newest {len(walk.posts)}{expected} posts by creation time ({reason});"
-        f" older ones were not examined.{older}"
+    return [
+        *problems,
+        f"{name}: examined the newest {walk.examined}{expected} posts by creation time "
+        f"({_stop_reason(walk)}); older ones were not examined.{older}",
+    ]
+
+
+def _crowd_problem(walk: StatusWalk, name: str, instant: datetime, read: int) -> str:
+    """A run of posts created at one instant, longer than a page: never skipped in silence."""
+    moment = exact(instant)
+    # Genviral's counter covers the whole scope: comparable only for a walk back from now.
+    missing = (walk.expected or 0) - walk.examined if walk.reached_end and walk.until is None else 0
+    counted = (
+        f"; by Genviral's counter, {missing} posts were not examined"
+        if missing > 0
+        else "; any more created then were not examined"
     )
+    status_arg = f'status="{walk.status}", ' if walk.status else ""
+    return (
+        f"{name}: {read} posts were created at the same instant {moment}, a full page: the API "
+        f"cannot page within one instant{counted}. list_posts with {status_arg}since and until both "
+        f"{moment} and limit=100 shows up to 100 of them."
+    )
+
+
+OTHER_STATUSES = "other statuses"
+
+
+def _others_problem(others: OtherStatuses) -> list[str]:
+    """What is known of posts with statuses no filter reaches, when it is not everything."""
+    if others.expected is None:
+        return [
+            f"{OTHER_STATUSES}: {others.unknown_because}, so whether posts with statuses it does not "
+            "count (deleted, void, …) hold deliveries that need attention or go out is unknown; none "
+            "were examined. list_posts without a status lists every post."
+        ]
+    walk = others.walk
+    if others.complete or walk is None:
+        return []
+    problems = _walk_problem(walk, OTHER_STATUSES)
+    if walk.error is not None or walk.reached_end:
+        return problems
+    found = sum(others.found.values())
+    oldest = walk.oldest_examined
+    older = f" Next: list_posts with until={exact(oldest)} shows older posts." if oldest is not None else ""
+    left = (
+        f"{others.expected - found} were not examined"
+        if found < others.expected
+        else "older posts were not examined, so any the counters miss would be missing"
+    )
+    return [
+        *problems[:-1],
+        f"{OTHER_STATUSES}: Genviral's counters leave {_posts(others.expected)} with statuses they do not "
+        f"count (deleted, void, …); a walk over every status examined the newest {walk.examined}"
+        f"{f' of {walk.expected}' if walk.expected is not None else ''} posts ({_stop_reason(walk)}) "
+        f"and found {found}: {left}.{older}",
+    ]
+
+
+def _posts(count: int) -> str:
+    return f"{count} post" if count == 1 else f"{count} posts"
 
 
 def _error_text(error: UpstreamError) -> str:
@@ -364,15 +448,15 @@ def _went_out_section(
         "items": [_went_out_item(item, labels) for item in facts.went_out[:cap]],
         "left_out": max(0, len(facts.went_out) - cap) or None,
     }
-    walks = [survey.walk(status) for status in ("posted", "partial", "retry")]
+    walks = [survey.walk(status) for status in ("posted", "partial", "retry")] + [survey.others.walk]
     unfinished = [walk for walk in walks if walk is not None and not walk.complete]
     section["complete"] = not unfinished
     posted = survey.walk("posted")
-    if posted is not None and not posted.complete and posted.error is None and posted.oldest_created:
-        oldest = exact(posted.oldest_created)
+    if posted is not None and not posted.reached_end and posted.error is None and posted.oldest_examined:
+        oldest = exact(posted.oldest_examined)
         section["looked_back_to"] = oldest
         section["note"] = (
-            f"Only posted posts created since {oldest} were examined ({len(posted.posts)} posts); a post "
+            f"Only posted posts created since {oldest} were examined ({posted.examined} posts); a post "
             "created earlier and published in this window would be missing. list_posts with "
             f'status="posted" and until={oldest} pages further back.'
         )
@@ -388,8 +472,9 @@ def _account_item(account_id: str, label: str, facts: DeliveryFacts, labels: Acc
     item: JsonObject = {"id": _ident(account_id)}
     if platform and not label.startswith(platform.lower() + " "):  # said once: the label starts with it
         item["platform"] = platform
-    if account and account.status:
-        item["connection"] = clean_text(account.status, 40)
+    connection = labels.connection(account_id)
+    if connection:
+        item["connection"] = connection
     item["published_in_window"] = activity.published_in_window
     item["needs_attention"] = activity.needs_attention
     if activity.last_error:
@@ -399,9 +484,7 @@ def _account_item(account_id: str, label: str, facts: DeliveryFacts, labels: Acc
 
 def _accounts_section(facts: DeliveryFacts, labels: AccountLabels) -> tuple[JsonObject, int]:
     def has_problem(account_id: str) -> bool:
-        return bool(
-            facts.accounts[account_id].needs_attention or connection_problem(labels.account(account_id))
-        )
+        return bool(facts.accounts[account_id].needs_attention or account_id in facts.inactive)
 
     ordered = sorted(facts.accounts, key=lambda account_id: (not has_problem(account_id), labels(account_id)))
     shown = {
@@ -411,34 +494,68 @@ def _accounts_section(facts: DeliveryFacts, labels: AccountLabels) -> tuple[Json
     return shown, max(0, len(ordered) - ACCOUNTS_CAP)
 
 
+def _not_active(facts: DeliveryFacts, labels: AccountLabels) -> list[JsonObject]:
+    """Each account Genviral's list says is not active, once: what it holds up and the fix (the
+    accounts beyond :data:`ACCOUNTS_CAP` are counted in ``accounts_not_active_left_out``)."""
+    ordered = sorted(facts.inactive.items(), key=lambda item: (-item[1].deliveries, labels(item[0])))
+    return [
+        {
+            "account": labels(account_id),
+            "condition": inactive.condition,
+            "deliveries": inactive.deliveries,
+            "fix": DISCONNECTED_FIX,
+        }
+        for account_id, inactive in ordered[:ACCOUNTS_CAP]
+    ]
+
+
+def _own_counts(survey: Survey) -> JsonObject:
+    """Posts this tool counted where Genviral's counters are silent or differ: a count, or
+    "at least N" when a bound cut the walk short."""
+    return {
+        _ident(status): count if exact_count else f"at least {count}"
+        for status, (count, exact_count) in survey.own_counts().items()
+    }
+
+
+def _coverage(survey: Survey, posts: int, exact_scope: bool, counts: JsonObject) -> str:
+    if not exact_scope:
+        return "incomplete: see incomplete"
+    found = sum(survey.others.found.values())
+    others = f", and the {found} with other statuses," if survey.others.walk else ""
+    differ = []
+    if any(status not in ("retry", *survey.others.found) for status in counts):
+        differ.append("Genviral's counters differ from the posts found (see counted_by_this_tool)")
+    if survey.others.walk is not None and found != survey.others.expected:
+        differ.append(f"its counters imply {_posts(survey.others.expected or 0)} with other statuses")
+    return (
+        f"exact: every failed, partial, retry, pending and scheduled post in scope{others} was examined "
+        f"({posts} posts, {survey.requests} requests)" + "".join(f"; {part}" for part in differ)
+    )
+
+
 def delivery_summary_output(survey: Survey, request: SummaryRequest, now: datetime) -> ToolOutput:
     """``get_delivery_summary``: the scope's counters, then each everyday question answered."""
-    failures = [walk.error for walk in survey.walks if walk.error is not None]
+    failures = [walk.error for walk in survey.all_walks() if walk.error is not None]
     if survey.scope is None:  # not one page was read: nothing to summarise
         raise failures[0] if failures else UpstreamError("Genviral returned nothing to summarise.")
     labels = survey.labels
     windows = Windows(now, request.upcoming_until(now), request.published_since, request.published_until)
     posts = survey.posts()
-    facts = analyse(
-        posts,
-        windows,
-        lambda account_id: connection_problem(labels.account(account_id)),
-        labels.known_ids(),
-    )
+    facts = analyse(posts, windows, labels.inactive, labels.known_ids())
     cap = request.max_items
-    incomplete = [_walk_problem(walk) for walk in survey.walks if not walk.complete]
+    incomplete = [line for walk in survey.walks for line in _walk_problem(walk)]
+    incomplete += _others_problem(survey.others)
     attention_walks = [survey.walk(status) for status in ATTENTION_WALKS]
     exact_scope = all(walk is not None and walk.complete for walk in attention_walks)
+    exact_scope = exact_scope and survey.others.complete
     accounts, accounts_left_out = _accounts_section(facts, labels)
+    counts = _own_counts(survey)
     structured: JsonObject = {
         "now": now_label(now),
         "scope": scope_counters(survey.scope),
-        "coverage": (
-            f"exact: every failed, partial, retry, pending and scheduled post in scope was examined "
-            f"({len(posts)} posts, {survey.requests} requests)"
-            if exact_scope
-            else "incomplete: see incomplete"
-        ),
+        "counted_by_this_tool": counts,
+        "coverage": _coverage(survey, len(posts), exact_scope, counts),
         "incomplete": incomplete,
         "needs_attention": _compact(
             {
@@ -446,6 +563,8 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
                 "posts": facts.attention_posts,
                 "causes": [_cause_item(group, labels, posts_per_cause(cap)) for group in facts.causes[:cap]],
                 "causes_left_out": max(0, len(facts.causes) - cap) or None,
+                "accounts_not_active": _not_active(facts, labels),
+                "accounts_not_active_left_out": max(0, len(facts.inactive) - ACCOUNTS_CAP) or None,
             }
         ),
         "upcoming": _compact(
@@ -453,13 +572,14 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
                 "hours": request.hours_ahead,
                 "through": minute(exact(windows.upcoming_until)),
                 "posts": len(facts.upcoming),
-                "items": [_upcoming_item(post, labels) for post in facts.upcoming[:cap]],
+                "items": [_upcoming_item(item, labels) for item in facts.upcoming[:cap]],
                 "left_out": max(0, len(facts.upcoming) - cap) or None,
             }
         ),
         "went_out": _went_out_section(facts, survey, request, labels),
         "accounts": accounts,
         "accounts_left_out": accounts_left_out or None,
+        "accounts_note": _accounts_note(facts, labels),
         "post_details": POST_DETAILS,
     }
     left_out = _anything_left_out(facts, cap)
@@ -475,6 +595,14 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
     if incomplete:
         notes = ("This summary is incomplete: see incomplete for what is missing and the next call.",)
     return ToolOutput(structured, notes)
+
+
+def _accounts_note(facts: DeliveryFacts, labels: AccountLabels) -> str | None:
+    if labels.names_pending:
+        return f"{NAMES_PENDING} {ACTIVITY_UNKNOWN}"
+    if any(labels.state(account_id) is Activity.UNKNOWN for account_id in facts.accounts):
+        return ACTIVITY_UNKNOWN
+    return None
 
 
 def posts_per_cause(max_items: int) -> int:

@@ -1,19 +1,25 @@
 """The whole key scope, surveyed for a summary: every post that can need a human or go out soon,
 and the published posts that can have gone out in a window, fetched concurrently.
 
-The API filters only by status and creation time, but its scope counters say how many posts each
-status holds, so one walk per status, paged until its counter is reached, sees all of them
-whatever their creation times. A post is created before it is published, so walking ``posted``
-and ``partial`` posts back from the end of a publish window finds every post published in it,
-as far back as the walk's bounds reach; the result says how far that was.
+The API filters only by status and creation time. One walk per status, paged back to a short page,
+sees every post of that status whatever its creation time. A post is created before it is
+published, so walking ``posted`` and ``partial`` posts back from the end of a publish window finds
+every post published in it, as far back as the walk's bounds reach; the result says how far that was.
+
+Posts whose status mirrors the provider (``deleted``, ``void``, …) no filter reaches, yet they can
+hold live deliveries. Genviral's counters say whether any exist: ``total`` minus what ``by_status``
+counts minus the ``retry`` posts found (``by_status`` has no ``retry``). When that is positive, a
+walk over every status looks for them; when the counters do not add up, whether any exist is
+unknown, and the summary says so rather than guess.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import anyio
 
@@ -22,41 +28,130 @@ from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
 from genviral_mcp.models import Post, ScopeSummary
 from genviral_mcp.paging import StatusWalk, walk_status
-from genviral_mcp.query import FilterStatus, WalkLimits
+from genviral_mcp.query import FILTER_STATUSES, FilterStatus, WalkLimits
+from genviral_mcp.timestamps import parse_iso
 
 #: Posts that can need a human (failed, partial, retry) or go out soon or late (pending, scheduled).
 ATTENTION_WALKS: tuple[FilterStatus, ...] = ("failed", "partial", "retry", "pending", "scheduled")
 #: Posts that can hold deliveries published in a window (``partial`` is walked once, for both).
 PUBLISHED_WALKS: tuple[FilterStatus, ...] = ("posted",)
 
+#: How far along its life a post's status is: when two walks saw one post (it changed status
+#: between them), the most advanced copy is the newer one. Statuses that mirror the provider
+#: (``deleted``, ``void``, …) are set after delivery, so they rank above all of these.
+_PROGRESS = {"draft": 0, "pending": 1, "scheduled": 1, "failed": 2, "retry": 2, "partial": 3, "posted": 4}
+_PROVIDER_STATUS = 5
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 #: ``(walks done, walks in all)``, awaited as each walk ends.
 Progress = Callable[[int, int], Awaitable[None]]
+
+
+def other_status(post: Post) -> bool:
+    """A status no filter reaches (``deleted``, ``void``, …)."""
+    return post.status not in FILTER_STATUSES
+
+
+def _advanced(post: Post) -> tuple[int, datetime]:
+    """``(how advanced its status is, its latest delivery timestamp)``: the larger copy wins."""
+    rank = _PROGRESS.get(post.status or "", _PROVIDER_STATUS) if post.status else -1
+    stamps = [
+        parse_iso(stamp)
+        for delivery in post.deliveries
+        for stamp in (delivery.published_at, delivery.last_attempted_at)
+    ]
+    return rank, max((stamp for stamp in stamps if stamp is not None), default=_EPOCH)
+
+
+@dataclass
+class OtherStatuses:
+    """What the survey knows of posts with statuses Genviral's counters leave out (beyond ``retry``)."""
+
+    #: ``total − Σ by_status − retry posts found``; ``None`` when the counters cannot say.
+    expected: int | None
+    #: Why ``expected`` is ``None``: the counters' own figures, for the result to quote.
+    unknown_because: str | None = None
+    #: The walk over every status, when ``expected`` was positive.
+    walk: StatusWalk | None = None
+
+    @property
+    def found(self) -> Counter[str]:
+        """Posts with other statuses found, by status."""
+        return Counter(post.status or "none" for post in self.walk.posts) if self.walk else Counter()
+
+    @property
+    def complete(self) -> bool:
+        """Every such post was examined (or the counters say there are none)."""
+        if self.expected is None:
+            return False
+        return self.expected <= 0 or (self.walk is not None and self.walk.complete)
+
+
+def other_statuses(scope: ScopeSummary | None, retry: StatusWalk | None) -> OtherStatuses:
+    """Whether posts with statuses ``by_status`` does not count (deleted, void, …) exist."""
+    if scope is None or scope.total is None:
+        return OtherStatuses(None, "Genviral sent no total_posts counter")
+    counted = sum(value for value in scope.by_status.values() if isinstance(value, int))
+    retry_found = len(retry.posts) if retry is not None and "retry" not in scope.by_status else 0
+    expected = scope.total - counted - retry_found
+    if expected < 0:
+        return OtherStatuses(
+            None,
+            f"Genviral's counters do not add up: total_posts {scope.total} is less than the {counted} "
+            f"posts_by_status counts plus the {retry_found} retry posts found",
+        )
+    return OtherStatuses(expected)
 
 
 @dataclass
 class Survey:
     walks: list[StatusWalk] = field(default_factory=list)
     labels: AccountLabels = field(default_factory=AccountLabels)
+    others: OtherStatuses = field(default_factory=lambda: OtherStatuses(None, "not surveyed"))
 
     @property
     def scope(self) -> ScopeSummary | None:
-        return next((walk.scope for walk in self.walks if walk.scope is not None), None)
+        return next((walk.scope for walk in self.all_walks() if walk.scope is not None), None)
 
     @property
     def requests(self) -> int:
-        return sum(walk.requests for walk in self.walks)
+        return sum(walk.requests for walk in self.all_walks())
+
+    def all_walks(self) -> list[StatusWalk]:
+        """The status walks and, when there was one, the walk over every status."""
+        return self.walks + ([self.others.walk] if self.others.walk is not None else [])
 
     def posts(self) -> list[Post]:
-        """Every post gathered, once (a post can change status between two walks' pages)."""
+        """Every post gathered, once. A post can change status between two walks' pages: the copy
+        with the most advanced status wins (posted > partial > failed/retry > pending/scheduled),
+        then the one with the latest delivery timestamp."""
         unique: dict[str, Post] = {}
-        for walk in self.walks:
+        for walk in self.all_walks():
             for post in walk.posts:
-                unique.setdefault(post.id, post)
+                current = unique.get(post.id)
+                if current is None or _advanced(post) > _advanced(current):
+                    unique[post.id] = post
         return list(unique.values())
 
     def walk(self, status: str) -> StatusWalk | None:
         return next((walk for walk in self.walks if walk.status == status), None)
+
+    def own_counts(self) -> dict[str, tuple[int, bool]]:
+        """``status -> (posts found, exact)`` for what Genviral does not count (``retry``, and
+        ``deleted``, ``void``, … when they were walked), and for any status whose counter differs
+        from the posts a complete walk found."""
+        counts: dict[str, tuple[int, bool]] = {}
+        for walk in self.walks:
+            if walk.status is None or walk.until is not None or (walk.scope is None and walk.error):
+                continue
+            if walk.expected is None:
+                counts[walk.status] = (len(walk.posts), walk.complete)
+            elif walk.complete and len(walk.posts) != walk.expected:
+                counts[walk.status] = (len(walk.posts), True)
+        complete = self.others.walk is not None and self.others.walk.complete
+        for status, found in sorted(self.others.found.items()):
+            counts[status] = (found, complete)
+        return counts
 
 
 async def survey_scope(
@@ -69,6 +164,8 @@ async def survey_scope(
 ) -> Survey:
     """Run every walk and the account lookup at once; failures stay inside their walk.
 
+    The walk over every status starts once the ``retry`` walk has ended (its count is part of the
+    arithmetic), and only when the counters say posts with other statuses exist.
     ``progress(walks done, walks in all)`` is awaited as each walk ends, so a host can show that a
     long survey is moving.
     """
@@ -78,17 +175,42 @@ async def survey_scope(
     # ``partial`` is walked in full above, which also covers its publish window.
     plan += [(status, published_until) for status in PUBLISHED_WALKS]
     results: list[StatusWalk | None] = [None] * len(plan)
+    retry_done = anyio.Event()
+    planned = [len(plan)]
+    done = [0]
+
+    async def ended() -> None:
+        done[0] += 1
+        if progress is not None:
+            await progress(done[0], planned[0])
 
     async def run(index: int, status: FilterStatus, until: datetime | None) -> None:
         results[index] = await walk_status(client, key, status, limits, until=until, started=started)
-        if progress is not None:
-            await progress(sum(result is not None for result in results), len(plan))
+        if status == "retry":
+            retry_done.set()
+        await ended()
+
+    async def other_walk() -> None:
+        await retry_done.wait()
+        retry = next(walk for walk in results if walk is not None and walk.status == "retry")
+        scope = retry.scope or next((walk.scope for walk in results if walk and walk.scope), None)
+        survey.others = other_statuses(scope, retry)
+        if survey.others.expected:
+            planned[0] += 1
+            survey.others.walk = await walk_status(
+                client, key, None, limits, started=started, keep=other_status
+            )
+            await ended()
 
     async def walk_all() -> None:
         async with anyio.create_task_group() as group:
             for index, (status, until) in enumerate(plan):
                 group.start_soon(run, index, status, until)
+            group.start_soon(other_walk)
 
-    _, survey.labels = await directory.alongside(client, key, walk_all)
+    def gathered(_: None) -> list[Post]:
+        return [post for walk in [*results, survey.others.walk] if walk is not None for post in walk.posts]
+
+    _, survey.labels = await directory.alongside(client, key, walk_all, gathered, activity=True)
     survey.walks = [walk for walk in results if walk is not None]
     return survey
