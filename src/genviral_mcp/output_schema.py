@@ -74,7 +74,8 @@ _FILTERS = _object(
         "detail": {"type": "string", "enum": ["concise", "full"]},
     },
     ("limit", "detail"),
-    "The arguments as applied (limit after clamping); since/until are creation times.",
+    "The arguments as applied: limit after clamping; since/until (creation times) as exact UTC instants, "
+    "a date alone widened to its whole day.",
 )
 
 LIST_POSTS_OUTPUT: JsonSchema = _object(
