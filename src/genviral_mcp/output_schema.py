@@ -56,8 +56,12 @@ SCOPE: JsonSchema = {
             "additionalProperties": _INTEGER,
             "description": "Posts per lifecycle status (draft, pending, scheduled, posted, partial, failed).",
         },
+        "extra": {
+            "type": "object",
+            "description": "Fields of Genviral's summary this server does not know, as sent (cleaned).",
+        },
     },
-    "additionalProperties": _INTEGER,
+    "additionalProperties": False,
 }
 
 _ACCOUNTS_NOTE = _text(
