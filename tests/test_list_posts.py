@@ -250,3 +250,29 @@ async def test_results_never_contain_the_key(connect: Connect) -> None:
         result = await client.call_tool("list_posts", {"limit": 100, "detail": "full"})
     assert KEY not in dumps(result.model_dump())
     assert NOW.year == 2026
+
+
+@pytest.mark.parametrize("limit", [1, 5, 20])
+async def test_exactly_limit_matching_posts_is_one_page_without_a_next_page(
+    connect: Connect, api: StandInApi, sample: list[dict[str, Any]], limit: int
+) -> None:
+    """The server asks for limit + 1: getting only limit back means nothing more matches."""
+    api.emulator = PostsEmulator(sample[:limit], {KEY: "ok"})
+    async with connect() as client:
+        result = await client.call_tool("list_posts", {"limit": limit})
+        fewer = structured(await client.call_tool("list_posts", {"limit": limit + 1}))
+    body = structured(result)
+    assert body["returned"] == limit and "next_page" not in body
+    assert len(result.content) == 1, "no 'More posts match' note"
+    assert fewer["returned"] == limit and "next_page" not in fewer
+
+
+async def test_one_more_than_limit_pages_to_exactly_the_rest(
+    connect: Connect, api: StandInApi, sample: list[dict[str, Any]]
+) -> None:
+    api.emulator = PostsEmulator(sample[:6], {KEY: "ok"})
+    async with connect() as client:
+        first = structured(await client.call_tool("list_posts", {"limit": 5}))
+        second = structured(await client.call_tool("list_posts", first["next_page"]))
+    assert first["returned"] == 5 and second["returned"] == 1 and "next_page" not in second
+    assert {post["id"] for post in first["posts"] + second["posts"]} == {post["id"] for post in sample[:6]}

@@ -45,9 +45,25 @@ def test_full_page_of_100_without_an_extra_holds_back_the_oldest_instant() -> No
 
 
 def test_page_that_is_one_instant_steps_past_it() -> None:
-    posts = _posts("07.000", "07.000", "07.000")
+    posts = _posts("07.000", "07.000", "07.000", "07.000")
     page, until = split_page(posts, 3)
-    assert page == posts and until == created(posts[0]) - timedelta(milliseconds=1)
+    assert page == posts[:3] and until == created(posts[0]) - timedelta(milliseconds=1)
+
+
+def test_exactly_limit_posts_is_the_last_page() -> None:
+    """Asked for limit + 1 and got limit: nothing more matches, so there is no next page (the
+    oldest post is not held back for a page 2 that would hold only it)."""
+    posts = _posts("09.000", "08.000", "07.000")
+    assert split_page(posts, 3) == (posts, None)
+    tied = _posts("09.000", "07.000", "07.000")
+    assert split_page(tied, 3) == (tied, None)
+
+
+def test_a_full_page_of_100_cannot_tell_and_keeps_a_next_page() -> None:
+    posts = _posts(*[f"{59 - i // 2:02d}.{i:03d}" for i in range(99)])
+    assert split_page(posts, 99, asked=100) == (posts, None), "99 of 100 asked: the last page"
+    _, until = split_page(posts, 99, asked=99)
+    assert until is not None, "99 of 99 asked (the API's maximum): more may match"
 
 
 def test_minute_reads_the_api_form_and_anything_else_iso() -> None:

@@ -58,6 +58,6 @@ def test_params_are_sent_normalised_to_utc_milliseconds() -> None:
         "limit": "100",
         "status": "failed",
         "since": "2025-01-01T00:00:00.000Z",
-        "until": "2025-02-01T00:00:00.000Z",
+        "until": "2025-02-01T23:59:59.999Z",  # a date alone, as an upper bound: the whole day
     }
     assert query.describe()["limit"] == 100

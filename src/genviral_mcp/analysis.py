@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from genviral_mcp.causes import (
-    CAUSE_CHARS,
     LAST_ERROR_CHARS,
-    NO_MESSAGE_CAUSE,
     OVERDUE_CAUSE,
     OVERDUE_FIX,
-    cause_key,
-    fix_for,
+    provider_cause,
 )
 from genviral_mcp.models import Delivery, Post
 from genviral_mcp.sanitize import clean_text
@@ -153,13 +150,7 @@ def _cause(delivery: Delivery, waiting: bool) -> tuple[str, str, str | None]:
     account's condition (an inactive account is stated once, as a condition of the account)."""
     if waiting:
         return "overdue", OVERDUE_CAUSE, OVERDUE_FIX
-    if delivery.error_message:
-        return (
-            cause_key(delivery.error_message),
-            clean_text(delivery.error_message, CAUSE_CHARS),
-            fix_for(delivery.error_message),
-        )
-    return "no-message", NO_MESSAGE_CAUSE, None
+    return provider_cause(delivery.error_message)
 
 
 def analyse(

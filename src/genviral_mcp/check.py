@@ -90,7 +90,16 @@ def run_check(
         return EXIT_API
     elapsed_ms = (time.perf_counter() - started) * 1000
     say(f"API        OK: {settings.posts_url} answered {requests} requests in {elapsed_ms:.0f} ms")
-    for line in _status(summary):
+    try:
+        lines = _status(summary)
+    except Exception as exc:  # whatever Genviral sent, a person gets a line, never a traceback
+        logger.debug("check could not render the summary", exc_info=True)
+        say(
+            f"Summary    FAILED: genviral-mcp could not show it ({type(exc).__name__}). "
+            "Run again with --log-level DEBUG and report it."
+        )
+        return EXIT_API
+    for line in lines:
         say(line)
     say()
     if failed:
@@ -166,9 +175,9 @@ def _attention(attention: Summary) -> list[str]:
         f"{len(causes) + attention.get('causes_left_out', 0)} causes"
     ]
     for cause in causes[:ATTENTION_SHOWN]:
-        accounts = ", ".join(cause.get("accounts", []))
+        accounts = _plain(", ".join(cause.get("accounts", [])), 80)
         lines.append(
-            f"  {cause['deliveries']:>3} x {_plain(cause['cause'], ERROR_CHARS)} ({_plain(accounts, 80)})"
+            f"  {cause.get('deliveries', 0):>3} x {_plain(cause.get('cause'), ERROR_CHARS)} ({accounts})"
         )
         if cause.get("fix"):
             lines.append(f"        fix: {_plain(cause['fix'], ERROR_CHARS)}")
@@ -183,7 +192,10 @@ def _upcoming(upcoming: Summary) -> list[str]:
         return [f"Upcoming   none in the next {hours} h"]
     first = items[0]
     who = _plain(", ".join(first.get("accounts", [])), 80)
-    return [f"Upcoming   {upcoming['posts']} in the next {hours} h, next at {first['scheduled']} UTC ({who})"]
+    return [
+        f"Upcoming   {upcoming.get('posts', '?')} in the next {hours} h, next at "
+        f"{_plain(first.get('scheduled'), 40)} UTC ({who})"
+    ]
 
 
 def _went_out(went_out: Summary) -> list[str]:

@@ -56,8 +56,12 @@ SCOPE: JsonSchema = {
             "additionalProperties": _INTEGER,
             "description": "Posts per lifecycle status (draft, pending, scheduled, posted, partial, failed).",
         },
+        "extra": {
+            "type": "object",
+            "description": "Fields of Genviral's summary this server does not know, as sent (cleaned).",
+        },
     },
-    "additionalProperties": _INTEGER,
+    "additionalProperties": False,
 }
 
 _ACCOUNTS_NOTE = _text(
@@ -74,7 +78,8 @@ _FILTERS = _object(
         "detail": {"type": "string", "enum": ["concise", "full"]},
     },
     ("limit", "detail"),
-    "The arguments as applied (limit after clamping); since/until are creation times.",
+    "The arguments as applied: limit after clamping; since/until (creation times) as exact UTC instants, "
+    "a date alone widened to its whole day.",
 )
 
 LIST_POSTS_OUTPUT: JsonSchema = _object(

@@ -44,16 +44,19 @@ class Page:
     crowded: datetime | None = None
 
 
-def split_page(posts: list[Post], limit: int) -> tuple[list[Post], datetime | None]:
-    """Cut an answer fetched with ``limit + 1`` (or a full page of 100) to a page and its next bound.
+def split_page(posts: list[Post], limit: int, asked: int | None = None) -> tuple[list[Post], datetime | None]:
+    """Cut an answer to ``asked`` posts (``limit + 1``, or ``limit`` at the API's maximum of 100) to
+    a page and its next bound.
 
-    The extra post, when there is one, tells whether more posts share the oldest instant on the
-    page. If none do, the next page starts just before that instant. If some do, or there is no
-    extra post to tell (a page of 100, the API's maximum), the posts at the oldest instant are held
-    back and the next page starts at that instant, inclusive.
+    Fewer posts than asked for means Genviral had no more: no next page, even when exactly ``limit``
+    matched. The extra post, when there is one, tells whether more posts share the oldest instant
+    on the page. If none do, the next page starts just before that instant. If some do, or there is
+    no extra post to tell (a full page of 100), the posts at the oldest instant are held back and the
+    next page starts at that instant, inclusive.
     """
-    if len(posts) < limit or not posts:
-        return posts, None
+    asked = min(limit + 1, MAX_LIMIT) if asked is None else asked
+    if len(posts) < asked or not posts:
+        return posts[:limit], None
     page, extra = posts[:limit], posts[limit:]
     oldest = created(page[-1])
     if oldest is None:
@@ -75,8 +78,9 @@ def _crowded(posts: list[Post], instant: datetime) -> bool:
 
 async def fetch_page(client: PostsClient, query: PostsQuery, key: ApiKey) -> Page:
     """One page of ``query.limit`` posts, asking for one more to place the next page exactly."""
-    data = await client.fetch(replace(query, limit=min(query.limit + 1, MAX_LIMIT)), key)
-    posts, next_until = split_page(data.posts, query.limit)
+    asked = min(query.limit + 1, MAX_LIMIT)
+    data = await client.fetch(replace(query, limit=asked), key)
+    posts, next_until = split_page(data.posts, query.limit, asked)
     oldest = created(posts[-1]) if posts else None
     crowded = (
         next_until is not None

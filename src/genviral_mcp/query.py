@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 from typing import Literal, get_args
 
 from genviral_mcp.errors import InvalidArgument
-from genviral_mcp.timestamps import exact, parse_iso
+from genviral_mcp.timestamps import EARLIEST, LATEST, exact, in_range, is_date_only, read_iso
 
 FilterStatus = Literal["draft", "pending", "scheduled", "posted", "failed", "partial", "retry"]
 #: The same statuses as values, in the API's order.
 FILTER_STATUSES: tuple[FilterStatus, ...] = get_args(FilterStatus)
 MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 20
 TIMESTAMP_EXAMPLE = "2025-01-31T00:00:00Z"
+#: A date alone as an upper bound ends here before the next day: the API's precision is a millisecond.
+END_OF_DAY_GAP = timedelta(milliseconds=1)
 
 
 def clamp_limit(limit: int) -> int:
@@ -21,12 +23,26 @@ def clamp_limit(limit: int) -> int:
     return max(MIN_LIMIT, min(MAX_LIMIT, limit))
 
 
-def parse_timestamp(parameter: str, value: str) -> datetime:
-    """Parse an ISO 8601 timestamp; without an offset it is UTC. Raises :class:`InvalidArgument`."""
-    moment = parse_iso(value)
+def parse_timestamp(parameter: str, value: str, *, end_of_day: bool = False) -> datetime:
+    """Parse an ISO 8601 timestamp; without an offset it is UTC. Raises :class:`InvalidArgument`.
+
+    A date alone is a whole UTC day: its first millisecond, or (``end_of_day``, for an upper bound)
+    its last, so that ``since = until = "2026-12-01"`` covers that day. Instants outside
+    1970-01-01 … 9999-12-30 are refused by name: nothing Genviral holds is there, and they are where
+    date arithmetic overflows.
+    """
+    moment = read_iso(value)
     if moment is None:
         # The value is not echoed back: it is the caller's own text, and may be anything at all.
         raise InvalidArgument(parameter, "not an ISO 8601 timestamp", TIMESTAMP_EXAMPLE)
+    if not in_range(moment):
+        raise InvalidArgument(
+            parameter,
+            f"it is outside {EARLIEST:%Y-%m-%d} … {LATEST:%Y-%m-%d} (UTC)",
+            TIMESTAMP_EXAMPLE,
+        )
+    if end_of_day and is_date_only(value):
+        moment += timedelta(days=1) - END_OF_DAY_GAP
     return moment
 
 
@@ -44,7 +60,7 @@ class PostsQuery:
         cls, status: FilterStatus | None, limit: int, since: str | None, until: str | None
     ) -> PostsQuery:
         start = parse_timestamp("since", since) if since else None
-        end = parse_timestamp("until", until) if until else None
+        end = parse_timestamp("until", until, end_of_day=True) if until else None
         if start and end and start > end:
             raise InvalidArgument(
                 "since",
@@ -98,7 +114,7 @@ class SummaryRequest:
         max_items: int,
         now: datetime,
     ) -> SummaryRequest:
-        end = parse_timestamp("published_until", published_until) if published_until else now
+        end = parse_timestamp("published_until", published_until, end_of_day=True) if published_until else now
         start = (
             parse_timestamp("published_since", published_since)
             if published_since

@@ -77,9 +77,10 @@ Genviral), not on scheduled or publish time: for "what went out yesterday", "wha
 next" or "what failed", call get_delivery_summary instead. Use list_posts to page through
 posts of one status (status="failed"), posts created in a window, or one post in full:
 since and until both set to the post's "created" value, with detail="full". Both bounds are
-inclusive ISO 8601, UTC when no offset is given. next_page holds the exact arguments for the
-next page. detail="full" adds whole captions, media and music URLs, TikTok/Pinterest
-settings and every delivery timestamp."""
+inclusive ISO 8601, UTC when no offset is given; a date alone covers that whole UTC day, and
+filters shows the exact instants applied. next_page holds the exact arguments for the next
+page. detail="full" adds whole captions, media and music URLs, TikTok/Pinterest settings and
+every delivery timestamp."""
 
 SUMMARY_DESCRIPTION = """\
 Answers the everyday questions for the whole account scope, whatever the posts' creation
@@ -87,10 +88,11 @@ times: what needs attention (every failed, partial and retry delivery, and pendi
 scheduled ones over 30 minutes late, grouped by cause with a fix where the cause is known);
 what goes out in the next hours_ahead hours (default 24, up to 168); what went out, judged
 by PUBLISH time, between published_since and published_until (default: the last 24 hours;
-for "yesterday" pass its UTC midnight bounds), with the published URLs; and each account's
-connection status, deliveries published in that window and deliveries needing attention.
-Also Genviral's scope counters, verbatim. Each post comes with its exact creation instant:
-list_posts(since=created, until=created, detail="full") shows it in full."""
+for "yesterday" pass its date as both: a date alone covers that whole UTC day), with the
+published URLs; and each account's connection status, deliveries published in that window
+and deliveries needing attention. Also Genviral's scope counters, verbatim. Each post comes
+with its exact creation instant: list_posts(since=created, until=created, detail="full")
+shows it in full."""
 
 
 def _lenient_word(value: object) -> object:
@@ -114,15 +116,16 @@ DetailArg = Annotated[
 SinceArg = Annotated[
     str | None,
     Field(
-        description="Only posts CREATED at or after this time (not publish time), ISO 8601, "
-        "e.g. 2025-01-31T00:00:00Z."
+        description="Only posts CREATED at or after this time (not publish time), ISO 8601, UTC unless an "
+        "offset is given, e.g. 2025-01-31T00:00:00Z. A date alone (2025-01-31) starts at 00:00:00.000 UTC."
     ),
 ]
 UntilArg = Annotated[
     str | None,
     Field(
-        description="Only posts CREATED at or before this time (not publish time), ISO 8601, "
-        "e.g. 2025-02-01T00:00:00Z."
+        description="Only posts CREATED at or before this time (not publish time), ISO 8601, UTC unless an "
+        "offset is given, e.g. 2025-02-01T00:00:00Z. A date alone (2025-01-31) covers that whole day, "
+        "through 23:59:59.999 UTC."
     ),
 ]
 HoursAheadArg = Annotated[
@@ -134,13 +137,16 @@ HoursAheadArg = Annotated[
 PublishedSinceArg = Annotated[
     str | None,
     Field(
-        description="What went out: deliveries PUBLISHED at or after this time, ISO 8601. "
-        "Default: 24 hours before published_until."
+        description="What went out: deliveries PUBLISHED at or after this time, ISO 8601 (UTC unless an "
+        "offset is given; a date alone starts at 00:00 UTC). Default: 24 hours before published_until."
     ),
 ]
 PublishedUntilArg = Annotated[
     str | None,
-    Field(description="What went out: deliveries PUBLISHED at or before this time, ISO 8601. Default: now."),
+    Field(
+        description="What went out: deliveries PUBLISHED at or before this time, ISO 8601 (a date alone "
+        "covers that whole day, through 23:59:59.999 UTC). Default: now."
+    ),
 ]
 MaxItemsArg = Annotated[
     int,
@@ -378,7 +384,10 @@ def build_server(
             Field(description="Report what went out from this time (ISO 8601). Default: 24 h ago."),
         ] = None,
         published_until: Annotated[
-            str | None, Field(description="...until this time (ISO 8601). Default: now.")
+            str | None,
+            Field(
+                description="...until this time (ISO 8601; a date alone covers that whole day). Default: now."
+            ),
         ] = None,
         hours_ahead: Annotated[
             str | None, Field(description="Report what goes out in the next N hours, 1-168. Default 24.")
@@ -400,7 +409,8 @@ def delivery_report_prompt(
     try:
         for name, value in (("published_since", published_since), ("published_until", published_until)):
             if value and value.strip():
-                arguments.append(f"{name}={exact(parse_timestamp(name, value.strip()))}")
+                moment = parse_timestamp(name, value.strip(), end_of_day=name == "published_until")
+                arguments.append(f"{name}={exact(moment)}")
         if hours_ahead and hours_ahead.strip():
             hours = int(hours_ahead.strip())
             if not 1 <= hours <= MAX_HOURS_AHEAD:

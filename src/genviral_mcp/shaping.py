@@ -32,6 +32,7 @@ The shape is designed for the pretty-printed view, where every key costs a line:
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -125,6 +126,8 @@ def untrusted_value(value: Any, depth: int = 0) -> Any:
     nesting and list lengths bounded. Numbers, booleans and null pass as they are."""
     if isinstance(value, str):
         return clean_text(value, FULL_ERROR_CHARS)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN and Infinity are not JSON: a broken upstream's, and nothing to pass on
     if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
         return value
     if depth >= EXTRA_DEPTH:
@@ -146,11 +149,17 @@ def _extra(model: Any) -> JsonObject | None:
 
 def scope_counters(scope: ScopeSummary) -> JsonObject:
     """The API's scope counters, exactly as given (never recomputed), under names that say what
-    each counts; names and unknown fields cleaned."""
-    return {
-        COUNTER_NAMES.get(name, clean_text(name, 40)): untrusted_value(value)
-        for name, value in scope.model_dump(exclude_none=True).items()
-    }
+    each counts. Fields of the summary this server does not know go under ``extra``, cleaned: they
+    may be of any type, and must never pass for a counter."""
+    counters: JsonObject = {}
+    for name in ScopeSummary.model_fields:
+        value = getattr(scope, name)
+        if value is not None:
+            counters[COUNTER_NAMES[name]] = untrusted_value(value)
+    extra = _extra(scope)
+    if extra:
+        counters["extra"] = extra
+    return counters
 
 
 def _delivery_value(delivery: Delivery) -> str:
@@ -179,10 +188,12 @@ def flat_deliveries(deliveries: list[Delivery], alias: AccountLabels) -> dict[st
 def concise_post(post: Post, alias: AccountLabels) -> JsonObject:
     """One post in the concise view; built key by key, since it runs for every post of a page."""
     shaped: JsonObject = {"id": _ident(post.id), "status": _ident(post.status)}
-    if post.created_at:
-        shaped["created"] = _text(post.created_at, 40)  # exact: since = until = this finds the post
-    if post.scheduled_at:
-        shaped["scheduled"] = minute(post.scheduled_at)
+    created = _text(post.created_at, 40) if post.created_at else None
+    if created:
+        shaped["created"] = created  # exact: since = until = this finds the post
+    scheduled = minute(post.scheduled_at) if post.scheduled_at else None
+    if scheduled:
+        shaped["scheduled"] = scheduled
     caption = shorten_caption(post.caption, CAPTION_CHARS) if post.caption else ""
     if caption:
         shaped["caption"] = caption

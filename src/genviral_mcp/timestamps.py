@@ -17,10 +17,20 @@ def utc_now() -> datetime:
 _API_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z")
 
 
-def parse_iso(value: str | None) -> datetime | None:
-    """Parse ISO 8601 (``2025-01-20T12:05:11.205Z``) as an aware UTC time; no offset means UTC.
+#: The instants this server works with. Earlier or later ones are "unknown" from Genviral and refused as
+#: arguments: the last representable day is left out, so a day's arithmetic never overflows.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 30, 23, 59, 59, 999000, tzinfo=timezone.utc)
+#: A calendar date without a time (``2026-12-01``, or ``20261201`` where Python reads it).
+_DATE_ONLY = re.compile(r"\d{4}-\d\d-\d\d|\d{8}")
 
-    ``None`` if absent or unreadable. Accepts any number of fraction digits, on every Python.
+
+def read_iso(value: str | None) -> datetime | None:
+    """Read ISO 8601 (``2025-01-20T12:05:11.205Z``) as an aware UTC time, in any year; no offset means UTC.
+
+    ``None`` if absent or unreadable. Accepts any number of fraction digits, on every Python. An
+    instant whose offset carries it past what Python can hold in UTC comes back as the nearest one it
+    can (both lie outside :data:`EARLIEST` … :data:`LATEST`).
     """
     if not value:
         return None
@@ -33,11 +43,34 @@ def parse_iso(value: str | None) -> datetime | None:
         text = f"{head}.{(digits + '000000')[:6]}{rest[len(digits) :]}"
     try:
         moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc)
     except (ValueError, OverflowError):
         return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        edge = datetime.min if moment.year == 1 else datetime.max
+        return edge.replace(tzinfo=timezone.utc)
+
+
+def in_range(moment: datetime) -> bool:
+    return EARLIEST <= moment <= LATEST
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """A timestamp from Genviral: :func:`read_iso`, and ``None`` (unknown) outside 1970 … 9999-12-30 too.
+
+    Genviral's posts are all of this century; an instant at the ends of what Python can hold is
+    broken data, and arithmetic on it (a millisecond before, a day after) would overflow.
+    """
+    moment = read_iso(value)
+    return moment if moment is not None and in_range(moment) else None
+
+
+def is_date_only(value: str) -> bool:
+    """``2026-12-01``: a whole day, not an instant."""
+    return _DATE_ONLY.fullmatch(value.strip()) is not None
 
 
 def minute(value: str | None) -> str | None:
