@@ -53,7 +53,7 @@ from genviral_mcp.query import (
     parse_timestamp,
 )
 from genviral_mcp.retry import RetryPolicy
-from genviral_mcp.sanitize import clean_text
+from genviral_mcp.sanitize import bind_secret, clean_text, redact_bound, redaction_scope
 from genviral_mcp.shaping import ToolOutput, delivery_summary_output, list_posts_output
 from genviral_mcp.survey import survey_scope
 from genviral_mcp.timestamps import exact, utc_now
@@ -196,13 +196,25 @@ async def run_tool(
     sample_notice: str | None = None,
     deadline: float = TOOL_DEADLINE_SECONDS,
 ) -> CallToolResult:
-    """Run a tool body inside the deadline and turn every failure into an ``isError`` result."""
+    """Run a tool body inside the deadline and turn every failure into an ``isError`` result.
+
+    The call is a redaction scope: the body binds its key (``bind_secret``), and every string
+    cleaned from then on, in any task or worker thread of this call, has that key redacted.
+    """
+    with redaction_scope():
+        return await _run_tool(name, body, sample_notice, deadline)
+
+
+async def _run_tool(
+    name: str, body: Callable[[], Awaitable[ToolOutput]], sample_notice: str | None, deadline: float
+) -> CallToolResult:
     try:
         with anyio.fail_after(deadline):
             return success(await body(), sample_notice)
     except GenviralError as exc:
-        logger.info("%s failed: %s", name, exc.message)
-        return failure(exc.message)
+        message = redact_bound(exc.message)
+        logger.info("%s failed: %s", name, message)
+        return failure(message)
     except TimeoutError:
         logger.warning("%s hit the %.0f s deadline", name, deadline)
         return failure(f"Genviral did not finish answering within {deadline:.0f} s. {NARROWER.get(name, '')}")
@@ -338,6 +350,7 @@ def build_server(
 
         async def body() -> ToolOutput:
             key = key_source(state.settings, ctx.headers)
+            bind_secret(key.reveal())
             query = PostsQuery.from_arguments(status, limit, since, until)
             page, labels = await state.accounts.alongside(
                 state.posts, key, lambda: fetch_page(state.posts, query, key), lambda page: page.posts
@@ -363,6 +376,7 @@ def build_server(
 
         async def body() -> ToolOutput:
             key = key_source(state.settings, ctx.headers)
+            bind_secret(key.reveal())
             now = clock()
             request = SummaryRequest.from_arguments(
                 hours_ahead, published_since, published_until, max_items, now
