@@ -18,6 +18,7 @@ from mcp.types import CallToolResult
 
 from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.sanitize import bind_secret, clean_text, plain_text, redaction_scope
+from genviral_mcp.workers import Workers
 
 from support.common import KEY, KEYS, NOW, Connect
 from support.standin import StandInApi, respond
@@ -192,10 +193,15 @@ def test_cleaning_redacts_the_bound_key_before_it_cuts() -> None:
 async def test_the_calls_key_reaches_its_worker_threads_and_no_others() -> None:
     """anyio copies the context into a worker thread: the key bound in a call is redacted there too,
     and a call without it (another tenant's) does not see it."""
-    with redaction_scope():
-        bind_secret(KEY)
-        in_thread = await anyio.to_thread.run_sync(lambda: plain_text(FORMS["ANSI escape"]))
-    with redaction_scope():
-        other_call = await anyio.to_thread.run_sync(lambda: clean_text(SECRET, 100))
-    assert in_thread == "[redacted]"
+    workers = Workers(size=1)
+    async with anyio.create_task_group() as group:
+        workers.serve(group)
+        with redaction_scope():
+            bind_secret(KEY)
+            in_worker = await workers.run(lambda: clean_text(FORMS["zero-width space"], 100))
+            in_thread = await anyio.to_thread.run_sync(lambda: plain_text(FORMS["ANSI escape"]))
+        with redaction_scope():
+            other_call = await workers.run(lambda: clean_text(SECRET, 100))
+        group.cancel_scope.cancel()
+    assert in_worker == "[redacted]" and in_thread == "[redacted]"
     assert other_call == SECRET

@@ -357,6 +357,7 @@ def _stop_reason(walk: StatusWalk) -> str:
         "page_cap": f"the walk stops after {walk.requests} pages",
         "time_budget": "the walk ran out of time",
         "repeating": "Genviral sent the same posts again",
+        "kept_cap": f"{walk.kept_cap}, to bound what one summary holds in memory",
     }.get(walk.stopped or "", "the walk stopped early")
 
 
