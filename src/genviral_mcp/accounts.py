@@ -217,6 +217,17 @@ class AccountLabels:
         """Label -> account id; the ids come from Genviral, so they are cleaned and capped."""
         return {label: clean_text(account_id, ID_CHARS) for label, account_id in sorted(self._used.items())}
 
+    def snapshot(self) -> AccountLabels:
+        """A copy of every field for a worker thread (or another attempt at the same result): no
+        later change to this one, from the event loop or another result's labelling, reaches it."""
+        return AccountLabels(
+            names=dict(self.names),
+            accounts=dict(self.accounts),
+            activity=dict(self.activity),
+            names_pending=self.names_pending,
+            _used=dict(self._used),
+        )
+
 
 @dataclass
 class _Fetch:

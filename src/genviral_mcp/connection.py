@@ -14,6 +14,7 @@ import httpx2 as httpx
 from genviral_mcp.client import PostsClient, Slots, build_http_client
 from genviral_mcp.config import Settings
 from genviral_mcp.retry import RetryPolicy
+from genviral_mcp.workers import Workers
 
 
 class Connection:
@@ -25,12 +26,15 @@ class Connection:
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
         per_key: int | None = None,
+        workers: Workers | None = None,
     ) -> None:
         self._settings = settings
         self._transport = transport
         self._retry = retry
         #: How many of the pool's slots one key may hold (``None``: all; see ``client.Slots``).
         self._per_key = per_key
+        #: Where large bodies are decoded, off the event loop.
+        self._workers = workers
         self._http: httpx.AsyncClient | None = None
         self._posts: PostsClient | None = None
 
@@ -40,7 +44,9 @@ class Connection:
         if self._posts is None:
             self._http = build_http_client(self._settings, self._transport)
             slots = Slots(per_key=self._per_key)
-            self._posts = PostsClient(self._http, self._settings, self._retry, slots=slots)
+            self._posts = PostsClient(
+                self._http, self._settings, self._retry, slots=slots, workers=self._workers
+            )
         return self._posts
 
     @property

@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from genviral_mcp.admission import HELD_KEY, HOSTED
 from genviral_mcp.auth import bearer_token, caller_key, held_key
 from genviral_mcp.config import Settings, is_loopback_host
 from genviral_mcp.server import TOOL_DEADLINE_SECONDS, build_server
@@ -317,6 +318,7 @@ def build_app(settings: Settings, options: HttpOptions) -> Starlette:
         settings,
         key_source=caller_key if passing_through else held_key,
         per_key_connections=PER_KEY_CONNECTIONS if passing_through else None,
+        summary_limits=HOSTED if passing_through else HELD_KEY,
     )
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,

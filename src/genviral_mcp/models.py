@@ -71,10 +71,16 @@ class PostsData(_Open):
     posts: list[Post] = Field(default_factory=list)
     #: Posts beyond what was asked for that a broken upstream sent, and that were dropped unread.
     _overflow: int = PrivateAttr(default=0)
+    #: The size of the body this page came in: what keeping its posts costs, roughly.
+    _body_bytes: int = PrivateAttr(default=0)
 
     @property
     def overflow(self) -> int:
         return self._overflow
+
+    @property
+    def body_bytes(self) -> int:
+        return self._body_bytes
 
 
 class Status(_Open):

@@ -35,6 +35,9 @@ def _count(description: str) -> JsonSchema:
 
 _SAMPLE = _text("Present only in --demo: the data is a built-in sample, not the user's account.")
 _NOW = _text("The moment the result describes, YYYY-MM-DD HH:MM UTC. Other times are UTC too.")
+_CUT_FOR_SIZE = _text(
+    "Present when the result was cut to fit 200 KB: what was cut, and how to read the rest."
+)
 _POST_REFS: JsonSchema = {
     "type": "object",
     "additionalProperties": _STRING,
@@ -60,6 +63,7 @@ SCOPE: JsonSchema = {
             "type": "object",
             "description": "Fields of Genviral's summary this server does not know, as sent (cleaned).",
         },
+        "statuses_left_out": _count("Statuses in posts_by_status beyond the first 20, not passed on."),
     },
     "additionalProperties": False,
 }
@@ -104,6 +108,9 @@ LIST_POSTS_OUTPUT: JsonSchema = _object(
                     "media": {},
                     "caption": _STRING,
                     "deliveries": {},
+                    "deliveries_left_out": _count(
+                        "Deliveries beyond the first 50 (problems first), not shown."
+                    ),
                     "earlier_errors": {
                         **_STRING_MAP,
                         "description": "Old errors on accounts that published anyway: not failures.",
@@ -118,6 +125,7 @@ LIST_POSTS_OUTPUT: JsonSchema = _object(
             "the API cannot page within an instant; the text says how to see up to 100 of them."
         ),
         "upstream_problem": _text("Present only when Genviral's answer was broken and was repaired."),
+        "cut_for_size": _CUT_FOR_SIZE,
     },
     ("now", "filters", "returned", "scope", "posts"),
 )
@@ -128,6 +136,7 @@ _CAUSE = _object(
         "fix": _text("What to do, when the cause is recognisable. Absent means: no known fix."),
         "deliveries": _count("Deliveries with this cause."),
         "accounts": {"type": "array", "items": _STRING},
+        "accounts_left_out": _count("Accounts with this cause beyond the first 20, not listed."),
         "newest": _text("When it last happened."),
         "posts": _POST_REFS,
         "posts_left_out": _count("Posts with this cause not listed (see next)."),
@@ -142,6 +151,7 @@ _UPCOMING_ITEM = _object(
         "created": _STRING,
         "status": _text("The post's status, when it is not 'scheduled' (e.g. 'pending', 'deleted')."),
         "accounts": {"type": "array", "items": _STRING, "description": "Accounts it still has to go out to."},
+        "accounts_left_out": _count("Accounts beyond the first 20, not listed."),
         "warning": _text("Accounts among them that are not active in Genviral: it will not go out there."),
         "caption": _STRING,
     },
@@ -154,6 +164,7 @@ _WENT_OUT_ITEM = _object(
         "id": _STRING,
         "created": _STRING,
         "urls": {**_STRING_MAP, "description": "Account label -> published URL."},
+        "urls_left_out": _count("Deliveries published in the window beyond the first 20, not listed."),
         "caption": _STRING,
     },
     ("published", "id", "urls"),
@@ -185,7 +196,8 @@ SUMMARY_OUTPUT: JsonSchema = _object(
             "additionalProperties": {"anyOf": [_INTEGER, _STRING]},
             "description": "Posts this tool counted itself, by status, where Genviral's counters are "
             "silent (retry, deleted, void, ...) or differ from the posts a complete walk found; "
-            "'at least N' when a bound cut the walk short.",
+            "'at least N' when a bound cut the walk short. Past 20 statuses, statuses_left_out counts "
+            "the rest.",
         },
         "coverage": _text(
             "'exact' only when every post in scope that can need attention or go out was examined, "
@@ -256,6 +268,7 @@ SUMMARY_OUTPUT: JsonSchema = _object(
         "accounts_left_out": _INTEGER,
         "accounts_note": _ACCOUNTS_NOTE,
         "post_details": _STRING,
+        "cut_for_size": _CUT_FOR_SIZE,
         "next": {
             "description": "The exact next call that shows what a cap left out.",
             "anyOf": [

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from genviral_mcp.allowance import Allowance
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
 from genviral_mcp.errors import UpstreamError
@@ -42,6 +43,8 @@ class Page:
     #: Set when every post on the page was created at this one instant and more may share it:
     #: the API cannot page within an instant, so ``next_until`` steps past the ones not shown.
     crowded: datetime | None = None
+    #: The size of the body the page came in (a large one is shaped off the event loop).
+    body_bytes: int = 0
 
 
 def split_page(posts: list[Post], limit: int, asked: int | None = None) -> tuple[list[Post], datetime | None]:
@@ -94,6 +97,7 @@ async def fetch_page(client: PostsClient, query: PostsQuery, key: ApiKey) -> Pag
         next_until=next_until,
         overflow=data.overflow,
         crowded=oldest if crowded else None,
+        body_bytes=data.body_bytes,
     )
 
 
@@ -127,6 +131,8 @@ class StatusWalk:
     #: Why the walk stopped before the end: a bound, a repeating upstream, or a failure.
     stopped: str | None = None
     error: UpstreamError | None = None
+    #: When the survey's memory bound stopped it (``stopped == "kept_cap"``): which bound, in words.
+    kept_cap: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -159,15 +165,18 @@ async def walk_status(
     until: datetime | None = None,
     started: float | None = None,
     keep: Callable[[Post], bool] | None = None,
+    allowance: Allowance | None = None,
 ) -> StatusWalk:
     """Page back through the posts of one status (``None``: every status) until a short page.
 
     The scope counter is never a reason to stop: counters lag, and a walk that stopped at one
     would miss what it does not count. The walk stops early after ``limits.max_pages`` pages, on
-    the time budget, or when Genviral sends no post it has not sent before (twice: once more just
+    the time budget, when Genviral sends no post it has not sent before (twice: once more just
     past the boundary instant, in case a page's worth of posts share it; such an instant is
-    recorded in ``crowds``, since the posts beyond that page cannot be reached). A failed page ends
-    the walk with what it has and the error; it is never raised.
+    recorded in ``crowds``, since the posts beyond that page cannot be reached), or when
+    ``allowance`` (the walk's share of what the survey may keep) is used up: the posts after the
+    first one refused count as not examined. A failed page ends the walk with what it has and the
+    error; it is never raised.
     """
     walk = StatusWalk(status=status, until=until)
     seen: dict[str, datetime | None] = {}  # post id -> its creation instant
@@ -183,9 +192,17 @@ async def walk_status(
         walk.requests += 1
         walk.scope = walk.scope or data.summary
         fresh = [post for post in data.posts if post.id not in seen]
+        wanted = fresh if keep is None else [post for post in fresh if keep(post)]
+        kept = wanted if allowance is None else allowance.admit(wanted, data.body_bytes, len(data.posts))
+        if len(kept) < len(wanted):  # the survey's memory bound: from the first refused, not examined
+            fresh = fresh[: fresh.index(wanted[len(kept)])]
         seen.update((post.id, created(post)) for post in fresh)
         walk.examined = len(seen)
-        walk.posts.extend(fresh if keep is None else [post for post in fresh if keep(post)])
+        walk.posts.extend(kept)
+        if len(kept) < len(wanted):
+            walk.oldest_examined = created(fresh[-1]) if fresh else walk.oldest_examined
+            walk.stopped, walk.kept_cap = "kept_cap", allowance.reached if allowance else None
+            return walk
         walk.oldest_examined = created(data.posts[-1]) if data.posts else walk.oldest_examined
         if len(data.posts) < query.limit:
             walk.reached_end = True

@@ -155,3 +155,11 @@ class WalkLimits:
     max_pages: int = 10
     #: Paging stops after this long and the result says how far it got.
     budget_seconds: float = 30.0
+    #: What one summary keeps in memory, all walks together (each of its 7 walks gets an equal
+    #: share: 1,000 posts, its 10 pages; 8,571 deliveries; 8 MB): posts, their deliveries, and the
+    #: upstream bytes they came in. Past a share, that walk stops and the result says so. 60,000
+    #: deliveries kept cost a hosted server's health check 0.3-0.6 s of garbage collection at
+    #: worst; 200,000 cost over 1 s.
+    max_kept_posts: int = 7_000
+    max_kept_deliveries: int = 60_000
+    max_kept_bytes: int = 56 * 1024 * 1024

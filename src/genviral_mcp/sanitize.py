@@ -4,12 +4,24 @@ Every string from Genviral goes through :func:`clean_text` (or :func:`untrusted`
 result, a log line, an error message or the terminal; :func:`plain_text` is the terminal boundary
 for text that must not be shortened; :func:`redact` and :func:`redact_bytes` take the API key out of
 anything Genviral may have echoed, before it is parsed, shortened or quoted.
+
+Cleaning can rebuild a key that redaction missed: a key with a zero-width space or a terminal
+escape inside is not the key until the cleaner takes them out. So every cleaning function ends by
+redacting again, before anything is cut, the keys of the tool call being served: the server opens
+a :func:`redaction_scope` for each call and binds its key (:func:`bind_secret`); a context variable
+carries them to every task and worker thread of that call (anyio copies the context into a worker
+thread), so no module has to reach back up the flow for the key. That last redaction also knows
+the key spelled with ``%XX``, ``\\uXXXX``, ``\\xXX`` and HTML character references.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
 
 #: Escape sequences a terminal acts on: CSI (colours, cursor moves), OSC (titles, hyperlinks), and
 #: the two-character ones.
@@ -51,11 +63,12 @@ def _unescaped(text: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """``text`` with terminal escapes and format characters removed and controls made spaces.
+    """``text`` with terminal escapes and format characters removed and controls made spaces, and
+    then the call's key redacted (the removal may have rebuilt it).
 
     Nothing is shortened; :func:`clean_text` and :func:`untrusted` build on it.
     """
-    return text if text.isprintable() else _unescaped(text)
+    return redact_bound(text if text.isprintable() else _unescaped(text))
 
 
 def _cleaned(text: str) -> str:
@@ -68,13 +81,14 @@ def clean_text(text: str, limit: int) -> str:
 
     The one function every string from Genviral goes through before it reaches a result, a log
     line, an error message or the terminal. Work is bounded: at most ``4 * limit + 64`` characters
-    of the input are looked at.
+    of the input are looked at. The call's key is redacted from the cleaned text before it is cut,
+    so that neither the cleaning nor the cut can leave a key, or part of one, behind.
     """
     if len(text) > 4 * limit + 64:
         text = text[: 4 * limit + 64]
     # Already clean (no control, format or line-break characters, no markup): only strip it.
     clean = text.isprintable() and "<" not in text and "  " not in text
-    flat = text.strip() if clean else _cleaned(text)
+    flat = redact_bound(text.strip() if clean else _cleaned(text))
     if len(flat) <= limit:
         return flat
     return flat[: limit - 1].rstrip() + "…"
@@ -110,6 +124,80 @@ def _escaped_forms(piece: str) -> list[bytes]:
         "".join(f"\\u{ord(char):04x}" for char in piece).encode(),
         "".join(f"\\u{ord(char):04X}" for char in piece).encode(),
     ]
+
+
+#: The keys of the tool call being served, each as the pieces :func:`redact` removes. Each call sets a
+#: list of its own (:func:`redaction_scope`); the tasks and worker threads it starts share that list
+#: through their copies of the context.
+_BOUND: ContextVar[list[tuple[str, ...]] | None] = ContextVar("genviral_mcp_bound_secrets", default=None)
+
+
+@contextmanager
+def redaction_scope() -> Iterator[None]:
+    """One tool call: the keys bound inside it are redacted by every cleaning step, until it ends."""
+    token = _BOUND.set([])
+    try:
+        yield
+    finally:
+        _BOUND.reset(token)
+
+
+def bind_secret(secret: str) -> None:
+    """From now on in this call, its tasks and its worker threads, redact ``secret`` wherever text is
+    cleaned. Outside a :func:`redaction_scope` it binds for the rest of the current context."""
+    pieces = tuple(_pieces(secret))
+    bound = _BOUND.get()
+    if bound is None:
+        _BOUND.set([pieces])
+    elif pieces not in bound:
+        bound.append(pieces)
+
+
+def _hex(code: int, width: int) -> str:
+    """A regex for ``code`` in hex, ``width`` digits, either case, any leading zeros beyond."""
+    digits = f"{code:0{width}x}"
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in digits)
+
+
+@lru_cache(maxsize=64)
+def _spelled(piece: str) -> re.Pattern[str]:
+    """``piece`` with any of its characters spelled as ``%XX``, ``\\uXXXX``, ``\\xXX`` or an HTML
+    character reference: how a URL, a doubly escaped JSON string or markup may carry it."""
+    forms = []
+    for char in piece:
+        code = ord(char)
+        spellings = (
+            re.escape(char),
+            "%" + _hex(code, 2),
+            r"\\u" + _hex(code, 4),
+            r"\\x" + _hex(code, 2),
+            f"&#0*{code};",
+            "&#[xX]0*" + _hex(code, 1 if code < 16 else 2) + ";",
+        )
+        forms.append("(?:" + "|".join(spellings) + ")")
+    return re.compile("".join(forms))
+
+
+def _redact_pieces(text: str, pieces: tuple[str, ...]) -> str:
+    for piece in pieces:
+        if piece in text:
+            text = text.replace(piece, "[redacted]")
+    if "%" in text or "\\" in text or "&#" in text:  # only then can a piece be spelled otherwise
+        for piece in pieces:
+            text = _spelled(piece).sub("[redacted]", text)
+    return text
+
+
+def redact_spelled(text: str, secret: str) -> str:
+    """:func:`redact`, and the key spelled with escapes or percent-encoding as well."""
+    return _redact_pieces(text, tuple(_pieces(secret)))
+
+
+def redact_bound(text: str) -> str:
+    """``text`` without the keys bound to the current call, however they are spelled."""
+    for pieces in _BOUND.get() or ():
+        text = _redact_pieces(text, pieces)
+    return text
 
 
 def redact_bytes(body: bytes, secret: str) -> bytes:

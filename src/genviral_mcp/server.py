@@ -33,8 +33,9 @@ from pydantic import BeforeValidator, Field, ValidationError
 
 from genviral_mcp import __version__
 from genviral_mcp.accounts import AccountDirectory
+from genviral_mcp.admission import SINGLE_KEY, SummaryGate, SummaryLimits
 from genviral_mcp.auth import KeySource, held_key
-from genviral_mcp.client import PostsClient
+from genviral_mcp.client import OFF_LOOP_BYTES, PostsClient
 from genviral_mcp.config import Settings
 from genviral_mcp.connection import Connection
 from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
@@ -53,10 +54,11 @@ from genviral_mcp.query import (
     parse_timestamp,
 )
 from genviral_mcp.retry import RetryPolicy
-from genviral_mcp.sanitize import clean_text
+from genviral_mcp.sanitize import bind_secret, clean_text, redact_bound, redaction_scope
 from genviral_mcp.shaping import ToolOutput, delivery_summary_output, list_posts_output
 from genviral_mcp.survey import survey_scope
 from genviral_mcp.timestamps import exact, utc_now
+from genviral_mcp.workers import Workers
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +165,10 @@ class AppState:
     connection: Connection
     accounts: AccountDirectory
     walk_limits: WalkLimits
+    #: Worker threads for CPU-heavy work (large bodies, a summary's analysis and shaping).
+    workers: Workers
+    #: How many summaries run at once, per key and in all.
+    summaries: SummaryGate
 
     @property
     def posts(self) -> PostsClient:
@@ -196,13 +202,25 @@ async def run_tool(
     sample_notice: str | None = None,
     deadline: float = TOOL_DEADLINE_SECONDS,
 ) -> CallToolResult:
-    """Run a tool body inside the deadline and turn every failure into an ``isError`` result."""
+    """Run a tool body inside the deadline and turn every failure into an ``isError`` result.
+
+    The call is a redaction scope: the body binds its key (``bind_secret``), and every string
+    cleaned from then on, in any task or worker thread of this call, has that key redacted.
+    """
+    with redaction_scope():
+        return await _run_tool(name, body, sample_notice, deadline)
+
+
+async def _run_tool(
+    name: str, body: Callable[[], Awaitable[ToolOutput]], sample_notice: str | None, deadline: float
+) -> CallToolResult:
     try:
         with anyio.fail_after(deadline):
             return success(await body(), sample_notice)
     except GenviralError as exc:
-        logger.info("%s failed: %s", name, exc.message)
-        return failure(exc.message)
+        message = redact_bound(exc.message)
+        logger.info("%s failed: %s", name, message)
+        return failure(message)
     except TimeoutError:
         logger.warning("%s hit the %.0f s deadline", name, deadline)
         return failure(f"Genviral did not finish answering within {deadline:.0f} s. {NARROWER.get(name, '')}")
@@ -291,6 +309,7 @@ def build_server(
     deadline: float = TOOL_DEADLINE_SECONDS,
     walk_limits: WalkLimits | None = None,
     per_key_connections: int | None = None,
+    summary_limits: SummaryLimits = SINGLE_KEY,
 ) -> MCPServer[AppState]:
     """Create the server. ``transport`` replaces the network (``--demo``); ``clock``, ``retry`` and
     ``deadline`` (seconds per tool call, retries and paging included) are for tests.
@@ -298,18 +317,31 @@ def build_server(
     ``sample_notice`` (``--demo`` passes one) becomes the first key of every successful result, and
     ``instructions_note`` is added to the instructions: the server itself knows nothing of the demo.
     ``key_source`` picks each call's Genviral key: the held one, or (hosted pass-through) the caller's;
-    ``per_key_connections`` bounds how many upstream requests one key may have in flight.
+    ``per_key_connections`` bounds how many upstream requests one key may have in flight, and
+    ``summary_limits`` how many summaries run at once, per key and in all.
     """
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        workers = Workers()
         # The HTTP client opens on first use. Account-list fetches run in the directory's own task
         # group, so one can outlive the call that started it; it closes first, then the client.
+        # The worker threads are awaited in a task group of their own (see workers.py).
         async with (
-            Connection(settings, transport, retry, per_key_connections) as connection,
+            Connection(settings, transport, retry, per_key_connections, workers) as connection,
             AccountDirectory() as accounts,
+            anyio.create_task_group() as threads,
         ):
-            yield AppState(settings, connection, accounts, walk_limits or WalkLimits())
+            workers.serve(threads)
+            yield AppState(
+                settings,
+                connection,
+                accounts,
+                walk_limits or WalkLimits(),
+                workers,
+                SummaryGate(summary_limits),
+            )
+            threads.cancel_scope.cancel()
 
     server = GenviralServer(
         "genviral",
@@ -338,11 +370,15 @@ def build_server(
 
         async def body() -> ToolOutput:
             key = key_source(state.settings, ctx.headers)
+            bind_secret(key.reveal())
             query = PostsQuery.from_arguments(status, limit, since, until)
             page, labels = await state.accounts.alongside(
                 state.posts, key, lambda: fetch_page(state.posts, query, key), lambda page: page.posts
             )
-            return list_posts_output(page, query, detail, clock(), labels)
+            now, snapshot = clock(), labels.snapshot()
+            if page.body_bytes <= OFF_LOOP_BYTES:
+                return list_posts_output(page, query, detail, now, snapshot)
+            return await state.workers.run(lambda: list_posts_output(page, query, detail, now, snapshot))
 
         return await run_tool("list_posts", body, sample_notice, deadline)
 
@@ -363,14 +399,18 @@ def build_server(
 
         async def body() -> ToolOutput:
             key = key_source(state.settings, ctx.headers)
+            bind_secret(key.reveal())
             now = clock()
             request = SummaryRequest.from_arguments(
                 hours_ahead, published_since, published_until, max_items, now
             )
-            survey = await survey_scope(
-                state.posts, state.accounts, key, request.published_until, state.walk_limits, progress
-            )
-            return delivery_summary_output(survey, request, now)
+            async with state.summaries.admitted(key):
+                survey = await survey_scope(
+                    state.posts, state.accounts, key, request.published_until, state.walk_limits, progress
+                )
+                # The worker gets a snapshot: a later refresh of the account list must not change it.
+                survey.labels = survey.labels.snapshot()
+                return await state.workers.run(lambda: delivery_summary_output(survey, request, now))
 
         return await run_tool("get_delivery_summary", body, sample_notice, deadline)
 

@@ -27,13 +27,18 @@ The shape is designed for the pretty-printed view, where every key costs a line:
 * Null and empty fields are dropped; captions are cut at a word boundary and say how long the
   full text is; provider error text is cleaned of control characters and shortened, and only
   ever appears as a data value.
+* Every list and map that upstream data sizes is capped, and says how many items it left out
+  (``deliveries_left_out``, ``accounts_left_out``, ``statuses_left_out``, ``items_left_out``...).
+  The last guard is :data:`MAX_RESULT_BYTES` on the whole text: a page is cut to the posts that
+  fit (``next_page`` then continues from the first one left out), a summary's lists are halved
+  until it fits, and ``cut_for_size`` says what was cut.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -42,9 +47,9 @@ from pydantic_core import PydanticSerializationError, to_json
 from genviral_mcp.accounts import ACTIVITY_UNKNOWN, NAMES_PENDING, AccountLabels, Activity
 from genviral_mcp.analysis import CauseGroup, DeliveryFacts, Upcoming, WentOut, Windows, analyse
 from genviral_mcp.causes import DISCONNECTED_FIX
-from genviral_mcp.errors import UpstreamError
+from genviral_mcp.errors import GenviralError, UpstreamError
 from genviral_mcp.models import Delivery, JsonObject, Post, ScopeSummary
-from genviral_mcp.paging import Page, StatusWalk
+from genviral_mcp.paging import Page, StatusWalk, split_page
 from genviral_mcp.query import MAX_ITEMS, PostsQuery, SummaryRequest
 from genviral_mcp.sanitize import IDENTIFIER_CHARS, clean_text, plain_text, untrusted
 from genviral_mcp.survey import ATTENTION_WALKS, OtherStatuses, Survey
@@ -60,11 +65,23 @@ ERROR_CHARS = 200
 FULL_ERROR_CHARS = 500
 #: Text from Genviral that is not an error message (URLs, timestamps, settings) is cut here.
 VALUE_CHARS = 2000
-#: Unknown fields in the full view: how deep and how many entries are passed on.
+#: Unknown fields in the full view: how deep and how many entries are passed on, per container and
+#: per tree (a field, or a post's media, tiktok or pinterest settings).
 EXTRA_DEPTH = 4
 EXTRA_ITEMS = 50
+EXTRA_VALUES = 100
 #: Accounts listed in a summary; a scope rarely has more, and the rest are counted.
 ACCOUNTS_CAP = 50
+#: Deliveries shown per post (a post fans out to a handful of accounts): problems first, the rest counted.
+DELIVERIES_PER_POST = 50
+#: Accounts (or URLs) listed per cause, per upcoming post and per post that went out, in a summary.
+ACCOUNTS_PER_ITEM = 20
+#: Scope counters Genviral adds beyond the documented ones, and statuses in ``by_status``, passed on.
+SCOPE_FIELDS = 20
+#: A caption in the full view: longer than any platform allows (TikTok 4,000, YouTube 5,000).
+FULL_CAPTION_CHARS = 10_000
+#: The last guard on every result: its text is never larger than this.
+MAX_RESULT_BYTES = 200 * 1024
 POST_DETAILS = 'Any post above in full: list_posts with since and until both its "created", detail="full".'
 #: Scope counters renamed so that none reads as something else (``pending`` is not the status).
 COUNTER_NAMES = {
@@ -81,16 +98,24 @@ class ToolOutput:
 
     structured: JsonObject
     notes: tuple[str, ...] = ()
+    _rendered: list[str] = field(default_factory=list, init=False, compare=False, repr=False)
 
     def text(self) -> str:
         """``json.dumps(structured, indent=2, ensure_ascii=False)``, byte for byte, in Rust.
 
-        The stdlib's pretty-printer is pure Python and was half the cost of a call.
+        The stdlib's pretty-printer is pure Python and was half the cost of a call. Rendered once
+        (where the result was shaped: a summary's in a worker thread), since the size guard needs it.
         """
-        try:
-            return to_json(self.structured, indent=2).decode()
-        except PydanticSerializationError:
-            return json.dumps(self.structured, indent=2, ensure_ascii=False)
+        if not self._rendered:
+            try:
+                self._rendered.append(to_json(self.structured, indent=2).decode())
+            except PydanticSerializationError:
+                self._rendered.append(json.dumps(self.structured, indent=2, ensure_ascii=False))
+        return self._rendered[0]
+
+    def size(self) -> int:
+        """The text's size in bytes, as it goes over the wire."""
+        return len(self.text().encode())
 
 
 def now_label(now: datetime) -> str:
@@ -121,9 +146,13 @@ def _text(value: str | None, limit: int = VALUE_CHARS) -> str | None:
     return untrusted(value, limit)
 
 
-def untrusted_value(value: Any, depth: int = 0) -> Any:
+def untrusted_value(value: Any, depth: int = 0, budget: list[int] | None = None) -> Any:
     """Any JSON value from Genviral, cleaned: strings via :func:`clean_text`, keys as identifiers,
-    nesting and list lengths bounded. Numbers, booleans and null pass as they are."""
+    nesting, list lengths and the whole tree's size bounded (:data:`EXTRA_VALUES` entries, counted
+    in ``budget``). Numbers, booleans and null pass as they are. A container that could not pass
+    on everything says how much it left out: ``"items_left_out": n`` in an object, a last
+    ``"… n more items left out"`` in a list."""
+    budget = [EXTRA_VALUES] if budget is None else budget
     if isinstance(value, str):
         return clean_text(value, FULL_ERROR_CHARS)
     if isinstance(value, float) and not math.isfinite(value):
@@ -133,10 +162,25 @@ def untrusted_value(value: Any, depth: int = 0) -> Any:
     if depth >= EXTRA_DEPTH:
         return "…"
     if isinstance(value, dict):
-        items = list(value.items())[:EXTRA_ITEMS]
-        return {_ident(str(key), "?"): untrusted_value(item, depth + 1) for key, item in items}
+        shown: JsonObject = {}
+        for key, item in value.items():
+            if len(shown) >= EXTRA_ITEMS or budget[0] <= 0:
+                break
+            budget[0] -= 1
+            shown[_ident(str(key), "?")] = untrusted_value(item, depth + 1, budget)
+        if len(value) > len(shown):
+            shown["items_left_out"] = len(value) - len(shown)
+        return shown
     if isinstance(value, (list, tuple)):
-        return [untrusted_value(item, depth + 1) for item in value[:EXTRA_ITEMS]]
+        items: list[Any] = []
+        for item in value:
+            if len(items) >= EXTRA_ITEMS or budget[0] <= 0:
+                break
+            budget[0] -= 1
+            items.append(untrusted_value(item, depth + 1, budget))
+        if len(value) > len(items):
+            items.append(f"… {len(value) - len(items)} more items left out")
+        return items
     return clean_text(str(value), IDENTIFIER_CHARS)
 
 
@@ -150,16 +194,38 @@ def _extra(model: Any) -> JsonObject | None:
 def scope_counters(scope: ScopeSummary) -> JsonObject:
     """The API's scope counters, exactly as given (never recomputed), under names that say what
     each counts. Fields of the summary this server does not know go under ``extra``, cleaned: they
-    may be of any type, and must never pass for a counter."""
+    may be of any type, and must never pass for a counter. Past :data:`SCOPE_FIELDS` statuses in
+    ``by_status``, the rest are counted in ``statuses_left_out`` (``extra`` counts its own)."""
     counters: JsonObject = {}
+    statuses_left_out = 0
     for name in ScopeSummary.model_fields:
         value = getattr(scope, name)
+        if name == "by_status" and isinstance(value, dict) and len(value) > SCOPE_FIELDS:
+            statuses_left_out = len(value) - SCOPE_FIELDS
+            value = dict(list(value.items())[:SCOPE_FIELDS])
         if value is not None:
             counters[COUNTER_NAMES[name]] = untrusted_value(value)
+    if statuses_left_out:
+        counters["statuses_left_out"] = statuses_left_out
     extra = _extra(scope)
     if extra:
         counters["extra"] = extra
     return counters
+
+
+#: Which deliveries a capped post shows first: those that need a human, then those still waiting.
+_SHOWN_FIRST = {"failed": 0, "partial": 0, "retry": 0, "pending": 1, "scheduled": 1}
+
+
+def shown_deliveries(
+    deliveries: list[Delivery], cap: int = DELIVERIES_PER_POST
+) -> tuple[list[Delivery], int]:
+    """At most ``cap`` of a post's deliveries, problems first (else in the API's order), and how
+    many were left out."""
+    if len(deliveries) <= cap:
+        return deliveries, 0
+    ranked = sorted(deliveries, key=lambda delivery: _SHOWN_FIRST.get(delivery.status or "", 2))
+    return ranked[:cap], len(deliveries) - cap
 
 
 def _delivery_value(delivery: Delivery) -> str:
@@ -197,9 +263,11 @@ def concise_post(post: Post, alias: AccountLabels) -> JsonObject:
     caption = shorten_caption(post.caption, CAPTION_CHARS) if post.caption else ""
     if caption:
         shaped["caption"] = caption
-    deliveries = post.deliveries
+    deliveries, left_out = shown_deliveries(post.deliveries)
     if deliveries:
         shaped["deliveries"] = flat_deliveries(deliveries, alias)
+        if left_out:
+            shaped["deliveries_left_out"] = left_out
         earlier = {
             alias(delivery.account_id): clean_text(delivery.error_message, ERROR_CHARS)
             for delivery in deliveries
@@ -227,18 +295,20 @@ def full_delivery(delivery: Delivery, alias: AccountLabels) -> JsonObject:
 
 
 def full_post(post: Post, alias: AccountLabels) -> JsonObject:
+    deliveries, left_out = shown_deliveries(post.deliveries)
     return _compact(
         {
             "id": _ident(post.id),
             "status": _ident(post.status),
             "created_at": _text(post.created_at, 40),
             "scheduled_at": _text(post.scheduled_at, 40),
-            "caption": " ".join(plain_text(post.caption).split()) if post.caption else None,
+            "caption": shorten_caption(post.caption, FULL_CAPTION_CHARS) if post.caption else None,
             "media": untrusted_value(post.media.model_dump(exclude_none=True)) if post.media else None,
             "music_url": _text(post.music_url),
             "tiktok": untrusted_value(post.tiktok),
             "pinterest": untrusted_value(post.pinterest),
-            "deliveries": [full_delivery(delivery, alias) for delivery in post.deliveries],
+            "deliveries": [full_delivery(delivery, alias) for delivery in deliveries],
+            "deliveries_left_out": left_out or None,
             "extra": _extra(post),
         }
     )
@@ -247,7 +317,44 @@ def full_post(post: Post, alias: AccountLabels) -> JsonObject:
 def list_posts_output(
     page: Page, query: PostsQuery, detail: Detail, now: datetime, labels: AccountLabels
 ) -> ToolOutput:
-    """``list_posts``: the page, newest first, with filters, counts, scope counters and paging."""
+    """``list_posts``: the page, newest first, with filters, counts, scope counters and paging;
+    cut to the posts that fit in :data:`MAX_RESULT_BYTES` when the whole page does not."""
+    output = _list_posts_output(page, query, detail, now, labels.snapshot())
+    if output.size() <= MAX_RESULT_BYTES:
+        return output
+    fits, fitted = 0, output
+    low, high = 1, len(page.posts) - 1  # the most posts that fit, by bisection
+    while low <= high:
+        count = (low + high) // 2
+        posts, next_until = split_page(page.posts, count)
+        attempt = _list_posts_output(
+            replace(page, posts=posts, next_until=next_until), query, detail, now, labels.snapshot()
+        )
+        if attempt.size() <= MAX_RESULT_BYTES - 512:  # room for the note below
+            fits, fitted, low = count, attempt, count + 1
+        else:
+            high = count - 1
+    if not fits:
+        raise ResultTooLarge(
+            f"The first post on this page is too large to show within {MAX_RESULT_BYTES // 1024} KB"
+            + (' in full: call list_posts again with detail="concise".' if detail == "full" else ".")
+        )
+    shown = len(fitted.structured["posts"])
+    fitted.structured["cut_for_size"] = (
+        f"Only the first {shown} of the {len(page.posts)} posts on this page fit in "
+        f"{MAX_RESULT_BYTES // 1024} KB; next_page continues from the first one left out."
+    )
+    fitted._rendered.clear()
+    return fitted
+
+
+class ResultTooLarge(GenviralError):
+    """Even cut to its smallest, a result would be larger than :data:`MAX_RESULT_BYTES`."""
+
+
+def _list_posts_output(
+    page: Page, query: PostsQuery, detail: Detail, now: datetime, labels: AccountLabels
+) -> ToolOutput:
     shape = concise_post if detail == "concise" else full_post
     posts = [shape(post, labels) for post in page.posts]
     filters = {**query.describe(), "detail": detail}
@@ -298,14 +405,21 @@ def _labels(account_ids: set[str] | list[str], labels: AccountLabels) -> list[st
     return sorted({labels(account_id) for account_id in account_ids})
 
 
+def _capped(labels: list[str]) -> tuple[list[str], int | None]:
+    """At most :data:`ACCOUNTS_PER_ITEM` labels, and how many were left out (``None``: none)."""
+    return labels[:ACCOUNTS_PER_ITEM], max(0, len(labels) - ACCOUNTS_PER_ITEM) or None
+
+
 def _cause_item(group: CauseGroup, labels: AccountLabels, cap: int) -> JsonObject:
     posts = list(group.posts.values())
+    accounts, accounts_left_out = _capped(_labels(group.account_ids, labels))
     return _compact(
         {
             "cause": group.cause,
             "fix": group.fix,
             "deliveries": group.deliveries,
-            "accounts": _labels(group.account_ids, labels),
+            "accounts": accounts,
+            "accounts_left_out": accounts_left_out,
             "newest": minute(exact(group.newest)) if group.posts else None,
             "posts": _post_refs(posts, cap),
             "posts_left_out": max(0, len(posts) - cap) or None,
@@ -321,14 +435,22 @@ def _upcoming_item(item: Upcoming, labels: AccountLabels) -> JsonObject:
     warning = None
     if inactive:
         them = "it is" if len(inactive) == 1 else "they are"
-        warning = f"will not go out to {', '.join(inactive)} unless {them} reconnected"
+        named, more = _capped(inactive)
+        warning = (
+            f"will not go out to {', '.join(named)}{f' and {more} more' if more else ''} unless {them} "
+            "reconnected"
+        )
+    accounts, accounts_left_out = _capped(
+        _labels([delivery.account_id for delivery in item.deliveries], labels)
+    )
     return _compact(
         {
             "scheduled": minute(post.scheduled_at),
             "id": _ident(post.id),
             "created": _text(post.created_at, 40),
             "status": clean_text(post.status, 40) if post.status != "scheduled" and post.status else None,
-            "accounts": _labels([delivery.account_id for delivery in item.deliveries], labels),
+            "accounts": accounts,
+            "accounts_left_out": accounts_left_out,
             "warning": warning,
             "caption": shorten_caption(post.caption, SUMMARY_CAPTION_CHARS, say_length=False)
             if post.caption
@@ -339,12 +461,14 @@ def _upcoming_item(item: Upcoming, labels: AccountLabels) -> JsonObject:
 
 def _went_out_item(item: WentOut, labels: AccountLabels) -> JsonObject:
     post = item.post
+    shown = item.deliveries[:ACCOUNTS_PER_ITEM]
     return _compact(
         {
             "published": minute(exact(item.published)),
             "id": _ident(post.id),
             "created": _text(post.created_at, 40),
-            "urls": {labels(d.account_id): _text(d.published_url) or "" for d in item.deliveries},
+            "urls": {labels(d.account_id): _text(d.published_url) or "" for d in shown},
+            "urls_left_out": max(0, len(item.deliveries) - len(shown)) or None,
             "caption": shorten_caption(post.caption, WENT_OUT_CAPTION_CHARS, say_length=False)
             if post.caption
             else None,
@@ -357,6 +481,7 @@ def _stop_reason(walk: StatusWalk) -> str:
         "page_cap": f"the walk stops after {walk.requests} pages",
         "time_budget": "the walk ran out of time",
         "repeating": "Genviral sent the same posts again",
+        "kept_cap": f"{walk.kept_cap}, to bound what one summary holds in memory",
     }.get(walk.stopped or "", "the walk stopped early")
 
 
@@ -523,10 +648,16 @@ def _not_active(facts: DeliveryFacts, labels: AccountLabels) -> list[JsonObject]
 def _own_counts(survey: Survey) -> JsonObject:
     """Posts this tool counted where Genviral's counters are silent or differ: a count, or
     "at least N" when a bound cut the walk short."""
-    return {
+    counts = survey.own_counts()
+    shown = sorted(counts, key=lambda status: -counts[status][0])[:SCOPE_FIELDS]  # hostile statuses: many
+    counted: JsonObject = {
         _ident(status): count if exact_count else f"at least {count}"
-        for status, (count, exact_count) in survey.own_counts().items()
+        for status, (count, exact_count) in counts.items()
+        if status in shown
     }
+    if len(counts) > len(shown):
+        counted["statuses_left_out"] = len(counts) - len(shown)
+    return counted
 
 
 def _coverage(survey: Survey, posts: int, exact_scope: bool, counts: JsonObject) -> str:
@@ -605,7 +736,54 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
     notes: tuple[str, ...] = ()
     if incomplete:
         notes = ("This summary is incomplete: see incomplete for what is missing and the next call.",)
-    return ToolOutput(structured, notes)
+    return fit_summary(ToolOutput(structured, notes))
+
+
+#: A summary's lists the size guard may cut: where each is, and the count of what it left out.
+_SUMMARY_LISTS: tuple[tuple[str | None, str, str], ...] = (
+    ("needs_attention", "causes", "causes_left_out"),
+    ("needs_attention", "accounts_not_active", "accounts_not_active_left_out"),
+    ("upcoming", "items", "left_out"),
+    ("went_out", "items", "left_out"),
+    (None, "accounts", "accounts_left_out"),
+)
+
+
+def fit_summary(output: ToolOutput) -> ToolOutput:
+    """The summary within :data:`MAX_RESULT_BYTES`: while it is larger, its largest list is halved
+    (and its left-out count raised), and ``cut_for_size`` says which lists were cut."""
+    if output.size() <= MAX_RESULT_BYTES:
+        return output
+    structured, cut = output.structured, {}
+    while output.size() > MAX_RESULT_BYTES - 512:  # room for the note below
+        sizes = []
+        for section, name, _ in _SUMMARY_LISTS:
+            holder = structured.get(section, {}) if section else structured
+            if isinstance(holder, dict) and len(holder.get(name) or ()) > 1:
+                sizes.append((len(to_json(holder[name])), section, name))
+        if not sizes:
+            raise ResultTooLarge(
+                f"This summary would be larger than {MAX_RESULT_BYTES // 1024} KB even cut to one item per "
+                'list. list_posts with a status (e.g. status="failed") reads those posts page by page.'
+            )
+        _, section, name = max(sizes, key=lambda size: size[0])
+        holder = structured[section] if section else structured
+        count_name = next(count for where, what, count in _SUMMARY_LISTS if (where, what) == (section, name))
+        items = holder[name]
+        keep = len(items) // 2
+        holder[name] = dict(list(items.items())[:keep]) if isinstance(items, dict) else items[:keep]
+        holder[count_name] = holder.get(count_name, 0) + len(items) - keep
+        cut[f"{section}.{name}" if section else name] = keep
+        output = ToolOutput(structured, output.notes)
+    structured["cut_for_size"] = (
+        f"To fit in {MAX_RESULT_BYTES // 1024} KB, lists were cut shorter than max_items: "
+        + ", ".join(f"{where} to {count}" for where, count in cut.items())
+        + "; each list's left-out count includes the rest."
+    )
+    structured["next"] = (
+        'list_posts with a status (e.g. status="failed") pages through every post of that status.'
+    )
+    return ToolOutput(structured, output.notes)
 
 
 def _accounts_note(facts: DeliveryFacts, labels: AccountLabels) -> str | None:

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 import anyio
 
 from genviral_mcp.accounts import AccountDirectory, AccountLabels
+from genviral_mcp.allowance import Allowance
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
 from genviral_mcp.models import Post, ScopeSummary
@@ -179,13 +180,19 @@ async def survey_scope(
     planned = [len(plan)]
     done = [0]
 
+    def share() -> Allowance:
+        """A walk's share of what the survey keeps (the walk over every status, when it runs, too)."""
+        return Allowance.share(limits, len(plan) + 1)
+
     async def ended() -> None:
         done[0] += 1
         if progress is not None:
             await progress(done[0], planned[0])
 
     async def run(index: int, status: FilterStatus, until: datetime | None) -> None:
-        results[index] = await walk_status(client, key, status, limits, until=until, started=started)
+        results[index] = await walk_status(
+            client, key, status, limits, until=until, started=started, allowance=share()
+        )
         if status == "retry":
             retry_done.set()
         await ended()
@@ -198,7 +205,7 @@ async def survey_scope(
         if survey.others.expected:
             planned[0] += 1
             survey.others.walk = await walk_status(
-                client, key, None, limits, started=started, keep=other_status
+                client, key, None, limits, started=started, keep=other_status, allowance=share()
             )
             await ended()
 
