@@ -100,7 +100,8 @@ async def test_status_and_detail_are_case_insensitive(connect: Connect, api: Sta
         assert api.requests[-1].query["status"] == "posted"
         blank = structured(await client.call_tool("list_posts", {"status": "", "detail": "", "limit": 2}))
         assert "status" not in api.requests[-1].query
-    assert "created_at" in body["posts"][0] and "created" in blank["posts"][0]
+    assert isinstance(body["posts"][0]["deliveries"], list), "full: each delivery is an object"
+    assert isinstance(blank["posts"][0]["deliveries"], dict), "concise: one line per account"
 
 
 async def test_limit_outside_range_is_clamped_and_reported(connect: Connect, api: StandInApi) -> None:
@@ -209,11 +210,11 @@ async def test_full_detail_adds_caption_media_settings_and_timestamps(
         assert post["media"] == raw["media"]
         assert post.get("music_url") == raw["music_url"]
         assert post.get("tiktok") == raw["tiktok"] and post.get("pinterest") == raw["pinterest"]
-        assert post["created_at"] == raw["created_at"]
+        assert post["created"] == raw["created_at"] and post["scheduled"] == raw["scheduled_at"]
         for delivery, state in zip(post["deliveries"], raw["accounts"]["states"], strict=True):
             assert body["accounts"][delivery["account"]] == state["account_id"]
-            assert delivery.get("published_at") == state["published_at"]
-            assert delivery.get("last_attempted_at") == state["last_attempted_at"]
+            assert delivery.get("published") == state["published_at"]
+            assert delivery.get("last_attempted") == state["last_attempted_at"]
 
 
 async def test_published_account_with_old_error_is_not_a_failure(

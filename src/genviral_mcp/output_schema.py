@@ -60,6 +60,25 @@ SCOPE: JsonSchema = {
     "additionalProperties": _INTEGER,
 }
 
+_FULL_DELIVERY = _object(
+    {
+        "account": _text("Account label (see accounts)."),
+        "status": _STRING,
+        "published": _text("Exact instant it was published."),
+        "published_url": _STRING,
+        "error_message": _text("Why it failed (cleaned, shortened)."),
+        "earlier_error": _text("An old error on a delivery that published anyway: not a failure."),
+        "last_attempted": _text("Exact instant of the latest attempt."),
+        "extra": {"type": "object", "description": "Fields Genviral sent that this server does not know."},
+    },
+    ("account", "status"),
+)
+_DELIVERIES: JsonSchema = {
+    "description": "Concise: {account: 'status[ url|: error]'}, one line each. Full: one object per "
+    "delivery, with its exact instants.",
+    "anyOf": [_STRING_MAP, {"type": "array", "items": _FULL_DELIVERY}],
+}
+
 _FILTERS = _object(
     {
         "status": _STRING,
@@ -82,18 +101,23 @@ LIST_POSTS_OUTPUT: JsonSchema = _object(
         "accounts": {**_STRING_MAP, "description": "Account label -> account id, for every label used."},
         "posts": {
             "type": "array",
-            "description": "Newest created first. Concise deliveries: {account: 'status[ url|: error]'}.",
+            "description": "Newest created first. The same names in both views: created, scheduled, "
+            "published (concise gives minutes, full the API's exact instants, except created: always exact).",
             "items": {
                 "type": "object",
                 "required": ["id", "status"],
                 "properties": {
                     "id": _STRING,
                     "status": _STRING,
-                    "created": _text("Exact creation instant (since = until = this finds the post)."),
-                    "scheduled": _STRING,
+                    "created": _text(
+                        "Exact creation instant in both views (since = until = this finds the post)."
+                    ),
+                    "scheduled": _text(
+                        "When it is (or was) due: YYYY-MM-DD HH:MM in concise, the exact instant in full."
+                    ),
                     "media": {},
                     "caption": _STRING,
-                    "deliveries": {},
+                    "deliveries": _DELIVERIES,
                     "earlier_errors": {
                         **_STRING_MAP,
                         "description": "Old errors on accounts that published anyway: not failures.",
@@ -120,11 +144,14 @@ _CAUSE = _object(
     ("cause", "deliveries", "accounts"),
 )
 
+_MINUTE = 'YYYY-MM-DD HH:MM, UTC (list_posts with detail="full" gives the exact instant).'
+_CREATED = _text("The post's exact creation instant (list_posts with since = until = this finds it).")
+
 _UPCOMING_ITEM = _object(
     {
-        "scheduled": _STRING,
+        "scheduled": _text("When it is due: " + _MINUTE),
         "id": _STRING,
-        "created": _STRING,
+        "created": _CREATED,
         "status": _text("Present when it is not 'scheduled' (e.g. 'pending')."),
         "accounts": {"type": "array", "items": _STRING},
         "caption": _STRING,
@@ -134,9 +161,9 @@ _UPCOMING_ITEM = _object(
 
 _WENT_OUT_ITEM = _object(
     {
-        "published": _text("When its first delivery in the window was published."),
+        "published": _text("When its first delivery in the window was published: " + _MINUTE),
         "id": _STRING,
-        "created": _STRING,
+        "created": _CREATED,
         "urls": {**_STRING_MAP, "description": "Account label -> published URL."},
         "caption": _STRING,
     },

@@ -205,10 +205,10 @@ def full_delivery(delivery: Delivery, alias: AccountLabels) -> JsonObject:
         {
             "account": alias(delivery.account_id),
             "status": _ident(delivery.status),
-            "published_at": _text(delivery.published_at, 40),
+            "published": _text(delivery.published_at, 40),
             "published_url": _text(delivery.published_url),
             error_key: error,
-            "last_attempted_at": _text(delivery.last_attempted_at, 40),
+            "last_attempted": _text(delivery.last_attempted_at, 40),
             "extra": _extra(delivery),
         }
     )
@@ -219,8 +219,8 @@ def full_post(post: Post, alias: AccountLabels) -> JsonObject:
         {
             "id": _ident(post.id),
             "status": _ident(post.status),
-            "created_at": _text(post.created_at, 40),
-            "scheduled_at": _text(post.scheduled_at, 40),
+            "created": _text(post.created_at, 40),
+            "scheduled": _text(post.scheduled_at, 40),
             "caption": " ".join(plain_text(post.caption).split()) if post.caption else None,
             "media": untrusted_value(post.media.model_dump(exclude_none=True)) if post.media else None,
             "music_url": _text(post.music_url),
