@@ -17,9 +17,11 @@ from mcp import Client
 
 from genviral_mcp.check import EXIT_API, EXIT_CONFIG, EXIT_OK, run_check
 from genviral_mcp.config import Settings
-from genviral_mcp.demo import SAMPLE_NOTICE, demo_server
+from genviral_mcp.demo import DEMO_POST_COUNT, SAMPLE_NOTICE, demo_server
+from genviral_mcp.demo.emulator import PostsEmulator, summarize_scope
+from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 
-from support.common import KEY, NOW, SCHEDULER_KEY, SCRIPT, UNPAID_KEY
+from support.common import KEY, KEYS, NOW, SCHEDULER_KEY, SCRIPT, UNPAID_KEY
 from support.standin import StandInApi, respond
 
 CANARIES = (KEY, "SECRET-canary", KEY.rpartition(".")[2])
@@ -61,7 +63,7 @@ def demo_summary() -> dict[str, Any]:
     """The default get_delivery_summary of the demo workspace, through an MCP client."""
 
     async def call() -> dict[str, Any]:
-        server = demo_server(NOW, clock=lambda: NOW)
+        server = demo_server(lambda: NOW)
         async with Client(server) as client:
             result = await client.call_tool("get_delivery_summary", {})
         body: dict[str, Any] | None = result.structured_content
@@ -75,15 +77,24 @@ def test_demo_prints_a_sensible_status() -> None:
     code, text = check({}, demo=True)
     assert code == EXIT_OK
     assert "check (demo)" in text
-    assert "200 posts (58 not yet published, 69 published)" in text
-    assert "by status: posted 69" in text
+    scope = summarize_scope(sample_posts(NOW, DEMO_POST_COUNT))
+    assert f"200 posts ({scope['pending']} not yet published, {scope['published']} published)" in text
+    [counts] = [line for line in text.splitlines() if "by status:" in line]
+    assert all(f"{status} {n}" in counts for status, n in scope["by_status"].items())
     assert "Latest posts" not in text
     assert "Coverage   exact" in text
     assert "Attention" in text and "deliveries on" in text
     assert len([line for line in text.splitlines() if line.startswith("  ") and " x " in line]) == 3
     assert "Upcoming" in text and "Went out" in text
-    assert "Accounts   not connected: instagram @luna.travels (disconnected)" in text
     assert SAMPLE_NOTICE in text
+
+
+def test_an_account_listed_with_a_bad_status_is_named(api: StandInApi) -> None:
+    """An account list that names a disconnected account (rather than leaving it out) is reported."""
+    api.emulator = PostsEmulator(api.emulator.posts, KEYS, accounts=sample_accounts(listed_inactive=True))
+    code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
+    assert code == EXIT_OK, text
+    assert "Accounts   not connected: instagram @luna.travels (disconnected)" in text
 
 
 def test_check_tells_the_same_truth_as_the_summary() -> None:

@@ -185,7 +185,7 @@ class Mcp:
 
 @pytest.fixture(scope="module")
 def mcp() -> Iterator[Mcp]:
-    server = demo_server(NOW, clock=lambda: NOW)
+    server = demo_server(lambda: NOW)
     with (
         start_blocking_portal("asyncio") as portal,
         portal.wrap_async_context_manager(Client(server)) as client,

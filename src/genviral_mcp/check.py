@@ -58,7 +58,7 @@ def run_check(
     out = out if out is not None else _tolerant_stdout()
     now = clock()
     if demo:
-        settings, transport = demo_settings(), demo_transport(now)
+        settings, transport = demo_settings(), demo_transport(lambda: now)
 
     def say(line: str = "") -> None:
         # The terminal boundary: whatever a line quotes from Genviral, no escape or control reaches it.

@@ -243,13 +243,12 @@ def serve_stdio(settings: Settings, *, demo: bool) -> None:
     log = logging.getLogger("genviral_mcp")
     with importing_quickly():  # the SDK's imports and our tool registration: allocation-heavy
         from genviral_mcp.server import build_server
-        from genviral_mcp.timestamps import utc_now
 
         if demo:
             from genviral_mcp.demo import demo_server
 
             log.info("Demo mode: serving the built-in sample workspace; GENVIRAL_API_KEY is not used.")
-            server = demo_server(utc_now())
+            server = demo_server()
         else:
             if settings.problem or settings.api_key is None:
                 log.warning("Starting without a usable configuration; tool calls will say what to fix.")
