@@ -69,6 +69,8 @@ def run_check(
     try:
         key = settings.require_ready()
     except ConfigurationError as exc:
+        for note in settings.key_notes():
+            say(note)
         say(f"Configuration problem: {exc.message}")
         if settings.api_key is None and not settings.problem:
             say(MISSING_KEY_HINT)
@@ -129,6 +131,7 @@ def _configuration(settings: Settings, demo: bool) -> list[str]:
         return ["Config     demo: built-in sample workspace, no key used"]
     return [
         "Config     OK: GENVIRAL_API_KEY is set (not shown)",
+        *(f"           {note}" for note in settings.key_notes()),
         f"           base URL {settings.base_url}, timeout {settings.timeout:g} s",
     ]
 

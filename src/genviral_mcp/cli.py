@@ -177,19 +177,24 @@ def configure_logging(level: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     configure_logging(args.log_level)
-    from genviral_mcp.config import Settings  # imported late: --help/--version stay instant
+    from genviral_mcp.config import (
+        KeyOrigin,
+        Settings,  # imported late: --help/--version stay instant
+    )
     from genviral_mcp.demo import demo_requested
 
     demo = demo_requested(args.demo, os.environ)
     settings = Settings.from_env(os.environ, base_url=args.base_url, timeout=args.timeout)
     if args.command == "check":
-        raise SystemExit(check(settings, demo=demo))
+        raise SystemExit(check(settings.with_key_origin(KeyOrigin.SHELL), demo=demo))
     if args.transport == "http":
         if demo:
             sys.exit("genviral-mcp: --demo serves over stdio only; try `genviral-mcp check --demo`.")
-        serve_http(settings, args)
+        serve_http(settings.with_key_origin(KeyOrigin.SERVER), args)
         return
-    serve_stdio(settings, demo=demo)
+    # Started by hand, the key is the shell's; started by a host, it is what the host config passed.
+    by_hand = sys.stdin is not None and sys.stdin.isatty()
+    serve_stdio(settings.with_key_origin(KeyOrigin.SHELL if by_hand else KeyOrigin.HOST), demo=demo)
 
 
 def check(settings: Settings, *, demo: bool) -> int:
@@ -250,8 +255,8 @@ def serve_stdio(settings: Settings, *, demo: bool) -> None:
             log.info("Demo mode: serving the built-in sample workspace; GENVIRAL_API_KEY is not used.")
             server = demo_server()
         else:
-            if settings.problem or settings.api_key is None:
-                log.warning("Starting without a usable configuration; tool calls will say what to fix.")
+            for note in settings.startup_notes():
+                log.warning("%s", note)
             server = build_server(settings)
     server.run("stdio")
     exit_now(0)  # after a clean shutdown only: skips ~200 ms of interpreter teardown
@@ -260,8 +265,11 @@ def serve_stdio(settings: Settings, *, demo: bool) -> None:
 def serve_http(settings: Settings, args: argparse.Namespace) -> None:
     from genviral_mcp.http_app import HttpOptions, StartupRefused, serve_http
 
+    log = logging.getLogger("genviral_mcp")
+    for note in settings.key_notes():
+        log.warning("%s", note)
     if settings.problem:
-        logging.getLogger("genviral_mcp").warning("Configuration problem; tool calls will say what to fix.")
+        log.warning("Configuration problem: %s Tool calls will say what to fix.", settings.problem)
     options = HttpOptions.from_env(
         os.environ, host=args.host, port=args.port, allowed_hosts=args.allowed_host
     )

@@ -13,6 +13,7 @@ key and an ``https`` base URL, so no configuration rule is bypassed, and the use
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,9 @@ def demo_requested(flag: bool, environ: Mapping[str, str]) -> bool:
 
 
 def demo_settings() -> Settings:
-    return Settings.from_env({"GENVIRAL_API_KEY": DEMO_KEY, "GENVIRAL_BASE_URL": DEMO_BASE_URL})
+    """The demo's own key (not a Partner API key's form: exempt from that warning) and base URL."""
+    settings = Settings.from_env({"GENVIRAL_API_KEY": DEMO_KEY, "GENVIRAL_BASE_URL": DEMO_BASE_URL})
+    return replace(settings, key_form_unexpected=False)
 
 
 def demo_transport(
