@@ -164,10 +164,9 @@ def _attention(attention: Summary) -> list[str]:
     if not attention.get("deliveries"):
         return ["Attention  none: no delivery in scope needs a human"]
     causes = attention.get("causes", [])
-    lines = [
-        f"Attention  {attention['deliveries']} deliveries on {attention.get('posts', '?')} posts, "
-        f"{len(causes) + attention.get('causes_left_out', 0)} causes"
-    ]
+    total = len(causes) + attention.get("causes_left_out", 0)
+    posts = attention.get("posts", "?")
+    lines = [f"Attention  {attention['deliveries']} deliveries on {posts} posts, {total} causes"]
     for cause in causes[:ATTENTION_SHOWN]:
         accounts = ", ".join(cause.get("accounts", []))
         lines.append(
@@ -175,7 +174,12 @@ def _attention(attention: Summary) -> list[str]:
         )
         if cause.get("fix"):
             lines.append(f"        fix: {_plain(cause['fix'], ERROR_CHARS)}")
-    lines.append('           Ask your agent "what needs my attention?" (get_delivery_summary).')
+    more = total - min(len(causes), ATTENTION_SHOWN)
+    if more > 0:
+        lines.append(f"  ... {more} more {'cause' if more == 1 else 'causes'}, not shown here.")
+    lines.append(
+        '           Ask your agent "what needs my attention?" (get_delivery_summary) for all of them.'
+    )
     return lines
 
 

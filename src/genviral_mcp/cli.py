@@ -135,7 +135,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--version", action=_VersionAction)
     _add_options(parser, defaults=True)
-    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    # prog: argparse would otherwise build the subcommand's name from the whole main usage text.
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog="genviral-mcp")
     check = commands.add_parser(
         "check",
         usage="genviral-mcp check [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]",
@@ -156,7 +157,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="Also accept this Host header, e.g. the load balancer's name (repeatable; "
         "GENVIRAL_MCP_ALLOWED_HOSTS, comma-separated).",
     )
-    return parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, unknown = parser.parse_known_args(words)
+    if unknown:  # the parser that was reading them says so, with its own usage
+        after_check = args.command == "check" and words.index(unknown[0]) > words.index("check")
+        (check if after_check else parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def _port(raw: str) -> int:
