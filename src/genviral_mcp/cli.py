@@ -250,7 +250,10 @@ def serve_stdio(settings: Settings, *, demo: bool) -> None:
 
     _stop_on_interrupt()
     if sys.stdin is not None and sys.stdin.isatty():
+        from genviral_mcp.terminal import relay_terminal_stdin
+
         print(TTY_NOTICE, file=sys.stderr, flush=True)
+        relay_terminal_stdin()  # what is typed still reaches the transport; non-JSON also gets a hint
     log = logging.getLogger("genviral_mcp")
     with importing_quickly():  # the SDK's imports and our tool registration: allocation-heavy
         from genviral_mcp.server import build_server
