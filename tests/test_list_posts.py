@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
+from genviral_mcp import shaping
+from genviral_mcp.accounts import AccountLabels, ScopeAccounts
 from genviral_mcp.demo.emulator import PostsEmulator
+from genviral_mcp.models import Account, Delivery
 
 from support.common import KEY, NOW, Connect, by_status, dumps, error_text, instant, structured, text_of
 from support.standin import StandInApi
@@ -251,3 +254,19 @@ async def test_results_never_contain_the_key(connect: Connect) -> None:
         result = await client.call_tool("list_posts", {"limit": 100, "detail": "full"})
     assert KEY not in dumps(result.model_dump())
     assert NOW.year == 2026
+
+
+def test_the_shaping_docstrings_example_of_concise_deliveries_is_what_the_code_gives() -> None:
+    """The module docstring shows a concise post's deliveries: that example must be real output."""
+    doc = shaping.__doc__ or ""
+    example = json.loads(doc.split("more to say::", 1)[1].split("\n\n", 2)[1])
+    handles = {"tiktok": "luna.bakes", "pinterest": "lunabakes", "youtube": "LunaBakesTV"}
+    accounts = [Account(id=f"id-{p}", platform=p, username=handle) for p, handle in handles.items()]
+    scope = ScopeAccounts()
+    scope.update(accounts)
+    deliveries = [
+        Delivery(account_id="id-tiktok", status="posted", published_url=example["tiktok @luna.bakes"][7:]),
+        Delivery(account_id="id-pinterest", status="failed", error_message="Board not found"),
+        Delivery(account_id="id-youtube", status="scheduled"),
+    ]
+    assert shaping.flat_deliveries(deliveries, AccountLabels(scope)) == example

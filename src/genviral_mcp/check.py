@@ -1,10 +1,10 @@
 """``genviral-mcp check``: is this set-up going to work? Answered for a person in a terminal.
 
-It validates the configuration the way the server does, calls the API once through the same
-client, and prints a short status. On failure it prints the message a tool call would give.
-Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is wrong. The key is
-never printed, and text from the API is cleaned of control characters before it reaches the
-terminal.
+It validates the configuration the way the server does, takes the default delivery summary
+through the same client and code (a few requests), and prints a short status. On failure it
+prints the message a tool call would give. Exit codes: 0 all good, 1 the API refused or failed,
+2 the configuration is wrong. The key is never printed, and text from the API is cleaned of
+control characters before it reaches the terminal.
 """
 
 from __future__ import annotations

@@ -63,10 +63,12 @@ examples:
 The key is never logged or printed. More: README.md, section "Install and run"."""
 
 CHECK_DESCRIPTION = """\
-Check the set-up from a terminal: validate the configuration, call the Genviral API once
-and print a short status (scope counters, the latest posts, deliveries that need
-attention). Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is
-wrong. The key is never printed."""
+Check the set-up from a terminal: validate the configuration, take the default delivery
+summary through the Genviral API (a few requests) and print a short status: scope
+counters, coverage, deliveries that need attention by cause, what goes out next, what
+went out, accounts not connected.
+Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is wrong.
+The key is never printed."""
 
 
 def _version_text() -> str:
