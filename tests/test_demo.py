@@ -84,6 +84,8 @@ def test_sample_workspace_has_what_the_issue_asks_for() -> None:
     states = [state for post in posts for state in post["accounts"]["states"]]
     assert len({state["account_id"] for state in states}) == len(ACCOUNTS) >= 6
     assert max(len(post["accounts"]["states"]) for post in posts) == len(ACCOUNTS)
+    for post in posts:  # one delivery per account
+        assert len({state["account_id"] for state in post["accounts"]["states"]}) == post["accounts"]["total"]
     errors = [state["error_message"] for state in states if state["status"] in ("failed", "retry")]
     assert errors and all(errors)
     assert any("Reconnect" in error for error in errors)

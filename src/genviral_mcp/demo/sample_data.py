@@ -381,6 +381,11 @@ class _Planner:
     def accounts(self, fan_out: int, pool: tuple[Account, ...] = ACCOUNTS) -> list[Account]:
         return self.rng.sample(list(pool), k=min(fan_out, len(pool)))
 
+    def spare(self, plans: list[DeliveryPlan]) -> Account:
+        """An account the post does not deliver to yet."""
+        taken = {plan.account for plan in plans}
+        return self.rng.choice([account for account in ACCOUNTS if account not in taken])
+
     def created_before(self, due: datetime) -> datetime:
         """Made between 20 minutes and three days before it was due, and before the anchor."""
         return min(due, self.anchor) - self.seconds(20 * 60, 3 * 24 * 3600)
@@ -411,8 +416,8 @@ class _Planner:
                 self.delivery(account, PUBLISH, due, stale_error=self.rng.random() < 0.12)
                 for account in accounts
             ]
-            if index == 4:
-                plans.append(self.delivery(self.accounts(1, ACCOUNTS)[0], FAIL, due))
+            if index == 4:  # partial: one more account, which fails
+                plans.append(self.delivery(self.spare(plans), FAIL, due))
             posts.append(self.post(self.created_before(due), due, plans))
         return posts
 
@@ -427,8 +432,7 @@ class _Planner:
                 for account in self.accounts(fan_out, CONNECTED)
             ]
             if slot % 4 == 2:  # partial: one more account, which fails
-                spare = [account for account in ACCOUNTS if account not in {plan.account for plan in plans}]
-                plans.append(self.delivery(self.rng.choice(spare), FAIL, due))
+                plans.append(self.delivery(self.spare(plans), FAIL, due))
             if slot == 13:  # one post to every account (the disconnected one fails)
                 plans = [self.delivery(account, PUBLISH, due) for account in ACCOUNTS]
             posts.append(self.post(self.created_before(due), due, plans))
