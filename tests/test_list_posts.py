@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 
 from genviral_mcp import shaping
-from genviral_mcp.accounts import AccountLabels, ScopeAccounts
 from genviral_mcp.demo.emulator import PostsEmulator
-from genviral_mcp.models import Account, Delivery
 
 from support.common import KEY, NOW, Connect, by_status, dumps, error_text, instant, structured, text_of
 from support.standin import StandInApi
@@ -256,17 +254,44 @@ async def test_results_never_contain_the_key(connect: Connect) -> None:
     assert NOW.year == 2026
 
 
-def test_the_shaping_docstrings_example_of_concise_deliveries_is_what_the_code_gives() -> None:
+async def test_the_shaping_docstrings_example_of_concise_deliveries_is_what_the_tool_gives(
+    connect: Connect, api: StandInApi
+) -> None:
     """The module docstring shows a concise post's deliveries: that example must be real output."""
     doc = shaping.__doc__ or ""
     example = json.loads(doc.split("more to say::", 1)[1].split("\n\n", 2)[1])
     handles = {"tiktok": "luna.bakes", "pinterest": "lunabakes", "youtube": "LunaBakesTV"}
-    accounts = [Account(id=f"id-{p}", platform=p, username=handle) for p, handle in handles.items()]
-    scope = ScopeAccounts()
-    scope.update(accounts)
-    deliveries = [
-        Delivery(account_id="id-tiktok", status="posted", published_url=example["tiktok @luna.bakes"][7:]),
-        Delivery(account_id="id-pinterest", status="failed", error_message="Board not found"),
-        Delivery(account_id="id-youtube", status="scheduled"),
+    accounts = [
+        {"id": f"id-{platform}", "platform": platform, "username": handle, "status": "active"}
+        for platform, handle in handles.items()
     ]
-    assert shaping.flat_deliveries(deliveries, AccountLabels(scope)) == example
+
+    def state(platform: str, status: str, url: str | None = None, error: str | None = None) -> dict[str, Any]:
+        return {
+            "account_id": f"id-{platform}",
+            "status": status,
+            "published_at": "2026-11-27T10:01:00.000Z" if url else None,
+            "error_message": error,
+            "last_attempted_at": None,
+            "published_url": url,
+        }
+
+    post = {
+        "id": "doc-1",
+        "caption": "Holiday drops start Monday!",
+        "status": "partial",
+        "scheduled_at": "2026-11-27T10:00:00Z",
+        "created_at": "2026-11-27T09:00:00.000Z",
+        "accounts": {
+            "total": 3,
+            "states": [
+                state("tiktok", "posted", url=example["tiktok @luna.bakes"].removeprefix("posted ")),
+                state("pinterest", "failed", error="Board not found"),
+                state("youtube", "scheduled"),
+            ],
+        },
+    }
+    api.emulator = PostsEmulator([post], {KEY: "ok"}, accounts=accounts)
+    async with connect() as client:
+        body = structured(await client.call_tool("list_posts", {}))
+    assert body["posts"][0]["deliveries"] == example
