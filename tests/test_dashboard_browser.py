@@ -154,7 +154,11 @@ def known_summary() -> dict[str, Any]:
                 "connection": "connected",
                 "needs_attention": 2,
             },
-            "instagram @luna.travels": {"id": "a1d4", "platform": "instagram", "connection": "disconnected"},
+            "instagram @luna.travels": {
+                "id": "a1d4",
+                "platform": "instagram",
+                "connection": "disconnected (the platform revoked its token; reconnect it in Genviral)",
+            },
         },
         "some_future_key": {"the view": "ignores what it does not know"},
     }
