@@ -159,8 +159,10 @@ def test_at_every_time_of_day_the_demo_has_news() -> None:
         now = DAY + timedelta(minutes=minutes)
         posts = sample_posts(now, DEMO_POST_COUNT)
         assert len(posts) == DEMO_POST_COUNT
-        missing = [kind for kind, count in news(posts, now).items() if not count]
+        found = news(posts, now)
+        missing = [kind for kind, count in found.items() if not count]
         assert not missing, f"at {now:%Y-%m-%d %H:%M}: no {', '.join(missing)}"
+        assert found["due in the next 24 h"] >= 10, f"at {now:%H:%M}: the evening's next day is not empty"
         stamps = [post["created_at"] for post in posts] + [
             state[field]
             for post in posts

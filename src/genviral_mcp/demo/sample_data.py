@@ -16,7 +16,8 @@ moves with the real clock, and at any hour of the day it has:
 * publications and failures in the last hour: a post goes out every 40 minutes and another one fails
   every 40 minutes, 20 minutes apart, from 70 minutes before the day's midnight to 30 minutes after the
   next one, each within 6 minutes of its slot;
-* publications yesterday: a post every two hours through the previous day;
+* publications yesterday: a post every two hours through the previous day (and, for the evening's
+  next 24 hours, a post every two hours through the next day);
 * overdue posts (one never picked up, one stuck in pending), retries that fail again, and partials.
 
 Past the next midnight a running demo moves on to that day's plan: the same ids, each instant a day
@@ -147,8 +148,10 @@ WORKER_SECONDS = (60, 360)
 #: A retry is attempted again this often, this many times, and then given up (failed).
 RETRY_EVERY = timedelta(minutes=90)
 RETRY_ATTEMPTS = 3
-#: Yesterday: a post every two hours, from 23:20 before the anchor.
+#: Yesterday: a post every two hours, from 23:20 before the anchor; tomorrow: from 01:00 after the
+#: next midnight.
 YESTERDAY_POSTS = 11
+TOMORROW_POSTS = 12
 #: When a picked-up delivery records its first attempt, after it fell due.
 PICKED_UP = timedelta(seconds=20)
 
@@ -421,6 +424,18 @@ class _Planner:
             posts.append(self.post(self.created_before(due), due, plans))
         return posts
 
+    def tomorrow(self) -> list[PlannedPost]:
+        """A post every two hours through the day after the anchor: late in the day, the next 24
+        hours still hold more than the pulse's last slots."""
+        posts = []
+        for index in range(TOMORROW_POSTS):
+            due = self.anchor + timedelta(days=1, hours=1) + timedelta(hours=2) * index
+            accounts = self.accounts(self.rng.choice([1, 2, 2, 3]), ACCOUNTS)
+            posts.append(
+                self.post(self.created_before(due), due, [self.delivery(a, PUBLISH, due) for a in accounts])
+            )
+        return posts
+
     def pulse(self) -> list[PlannedPost]:
         """A publication every PULSE; every fourth slot partial, one slot fanned out to every account."""
         posts = []
@@ -536,11 +551,13 @@ def _mix(count: int, rng: random.Random) -> list[str]:
 def workspace(anchor: datetime, count: int = 200, seed: int = 7) -> Workspace:
     """The plan of ``count`` posts around ``anchor`` (a UTC midnight), newest created first.
 
-    The recent timeline (about 90 posts: the pulse, the failures, yesterday and the overdue ones)
-    comes first; the rest is history. With fewer than that, only the first ``count`` are kept.
+    The recent timeline (about 100 posts: the pulse, the failures, yesterday, tomorrow and the
+    overdue ones) comes first; the rest is history. With fewer than that, only the first ``count`` are kept.
     """
     planner = _Planner(anchor, random.Random(seed))
-    recent = planner.overdue() + planner.yesterday() + planner.pulse() + planner.failures()
+    recent = (
+        planner.overdue() + planner.yesterday() + planner.pulse() + planner.failures() + planner.tomorrow()
+    )
     history = planner.history(max(0, count - len(recent)))
     _add_batch_twins(history)
     posts = sorted((recent + history)[:count], key=lambda post: post.created, reverse=True)
