@@ -53,15 +53,17 @@ def standin_server(sample: list[dict[str, Any]]) -> Iterator[StandInApi]:
 
 @pytest.fixture
 def api(standin_server: StandInApi, sample: list[dict[str, Any]]) -> StandInApi:
-    """The stand-in, reset to the sample data set with no faults scripted.
+    """The stand-in, reset to the sample data set with no faults scripted, in a recording window of
+    this test's own: ``api.base_url`` is this test's, and whatever a server of an earlier test still
+    sends (a request in flight, a background fetch) is answered but never recorded as this test's.
 
-    It first waits (briefly) for the previous test's connections to finish, so that a request
-    still in flight from that test is not recorded as this test's.
+    It first waits (briefly) for the previous test's connections to finish, so that the connection
+    counters start from what this test opens.
     """
     deadline = time.monotonic() + 2.0
     while standin_server.open_connections and time.monotonic() < deadline:
         time.sleep(0.01)
-    standin_server.reset()
+    standin_server.open_window()
     standin_server.emulator = PostsEmulator(sample, KEYS)
     return standin_server
 

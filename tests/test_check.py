@@ -16,9 +16,11 @@ from mcp import Client
 
 from genviral_mcp.check import EXIT_API, EXIT_CONFIG, EXIT_OK, run_check
 from genviral_mcp.config import Settings
-from genviral_mcp.demo import SAMPLE_NOTICE, demo_server
+from genviral_mcp.demo import DEMO_POST_COUNT, SAMPLE_NOTICE, demo_server
+from genviral_mcp.demo.emulator import PostsEmulator, summarize_scope
+from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 
-from support.common import KEY, NOW, SCHEDULER_KEY, SCRIPT, UNPAID_KEY
+from support.common import KEY, KEYS, NOW, SCHEDULER_KEY, SCRIPT, UNPAID_KEY
 from support.standin import StandInApi, respond
 
 CANARIES = (KEY, "SECRET-canary", KEY.rpartition(".")[2])
@@ -67,7 +69,7 @@ def demo_summary() -> dict[str, Any]:
     """The default get_delivery_summary of the demo workspace, through an MCP client."""
 
     async def call() -> dict[str, Any]:
-        server = demo_server(NOW, clock=lambda: NOW)
+        server = demo_server(lambda: NOW)
         async with Client(server) as client:
             result = await client.call_tool("get_delivery_summary", {})
         body: dict[str, Any] | None = result.structured_content
@@ -81,15 +83,24 @@ def test_demo_prints_a_sensible_status() -> None:
     code, text = check({}, demo=True)
     assert code == EXIT_OK
     assert "check (demo)" in text
-    assert "200 posts (58 not yet published, 69 published)" in text
-    assert "by status: posted 69" in text
+    scope = summarize_scope(sample_posts(NOW, DEMO_POST_COUNT))
+    assert f"200 posts ({scope['pending']} not yet published, {scope['published']} published)" in text
+    [counts] = [line for line in text.splitlines() if "by status:" in line]
+    assert all(f"{status} {n}" in counts for status, n in scope["by_status"].items())
     assert "Latest posts" not in text
     assert "Coverage   exact" in text
     assert "Attention" in text and "deliveries on" in text
     assert len([line for line in text.splitlines() if line.startswith("  ") and " x " in line]) == 3
     assert "Upcoming" in text and "Went out" in text
-    assert "Accounts   not connected: instagram @luna.travels (disconnected)" in text
     assert SAMPLE_NOTICE in text
+
+
+def test_an_account_listed_with_a_bad_status_is_named(api: StandInApi) -> None:
+    """An account list that names a disconnected account (rather than leaving it out) is reported."""
+    api.emulator = PostsEmulator(api.emulator.posts, KEYS, accounts=sample_accounts(listed_inactive=True))
+    code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
+    assert code == EXIT_OK, text
+    assert "Accounts   not connected: instagram @luna.travels (disconnected)" in text
 
 
 def test_check_tells_the_same_truth_as_the_summary() -> None:
@@ -104,6 +115,9 @@ def test_check_tells_the_same_truth_as_the_summary() -> None:
     )
     first = attention["causes"][0]
     assert f"{first['deliveries']:>3} x {first['cause'][:40]}" in text
+    assert causes > 3 and f"  ... {causes - 3} more causes, not shown here." in text, (
+        "the cap says what is left"
+    )
     assert (
         f"Upcoming   {upcoming['posts']} in the next 24 h, next at {upcoming['items'][0]['scheduled']} UTC"
         in text
@@ -125,6 +139,19 @@ def test_good_key_against_the_api(api: StandInApi) -> None:
     assert "Coverage   exact" in text
     assert "All good" in text
     assert SAMPLE_NOTICE not in text
+
+
+def test_a_few_causes_are_all_listed_with_no_more_line(api: StandInApi) -> None:
+    posted = [post for post in api.emulator.posts if post["status"] == "posted"]
+    failed = [post for post in api.emulator.posts if post["status"] == "failed"]
+    api.emulator.posts = posted[:3] + failed[:1]
+    code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
+    assert code == EXIT_OK and "Attention  " in text
+    [header] = [line for line in text.splitlines() if line.startswith("Attention  ")]
+    causes = int(header.rsplit(", ", 1)[1].removesuffix(" causes").removesuffix(" cause"))
+    assert 1 <= causes <= 3
+    assert len([line for line in text.splitlines() if line.startswith("  ") and " x " in line]) == causes
+    assert "more cause" not in text
 
 
 def test_a_quiet_workspace_says_nothing_needs_attention(api: StandInApi) -> None:
@@ -256,6 +283,32 @@ def test_help_names_the_tools_variables_commands_and_examples() -> None:
     sub = run_command("check", "--help", env={})
     assert sub.returncode == 0
     assert "0 all good, 1 the API refused or failed, 2 the configuration" in sub.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["check", "--bogus"], "genviral-mcp check: error: unrecognized arguments: --bogus"),
+        (["check", "--port", "8000"], "genviral-mcp check: error: unrecognized arguments: --port 8000"),
+        (["check", "--timeout"], "genviral-mcp check: error: argument --timeout: expected one argument"),
+        (["check", "--log-level", "loud"], "genviral-mcp check: error: argument --log-level: invalid choice"),
+    ],
+)
+def test_a_bad_check_option_prints_checks_own_usage(args: list[str], error: str) -> None:
+    done = run_command(*args, env={})
+    assert done.returncode == 2 and done.stdout == ""
+    usage, message = done.stderr.strip().splitlines()
+    assert (
+        usage == "usage: genviral-mcp check [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]"
+    )
+    assert message.startswith(error), message
+
+
+def test_a_bad_option_before_any_command_prints_the_main_usage() -> None:
+    done = run_command("--bogus", env={})
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: genviral-mcp [--demo]") and "--transport http" in done.stderr
+    assert done.stderr.strip().endswith("genviral-mcp: error: unrecognized arguments: --bogus")
 
 
 def test_version_names_the_sdk_and_python() -> None:

@@ -71,7 +71,7 @@ async def test_resource_and_tool_meta_over_the_in_memory_client(mode: str, with_
 
 @pytest.fixture(scope="module")
 def http_server(standin_server: StandInApi) -> Any:
-    with serving({"GENVIRAL_BASE_URL": standin_server.base_url}) as served:
+    with serving({"GENVIRAL_BASE_URL": standin_server.shared_base_url}) as served:
         yield served
 
 

@@ -163,7 +163,11 @@ def known_summary() -> dict[str, Any]:
                 "connection": "connected",
                 "needs_attention": 2,
             },
-            "instagram @luna.travels": {"id": "a1d4", "platform": "instagram", "connection": "disconnected"},
+            "instagram @luna.travels": {
+                "id": "a1d4",
+                "platform": "instagram",
+                "connection": "disconnected (the platform revoked its token; reconnect it in Genviral)",
+            },
         },
         "some_future_key": {"the view": "ignores what it does not know"},
     }
@@ -194,7 +198,7 @@ class Mcp:
 
 @pytest.fixture(scope="module")
 def mcp() -> Iterator[Mcp]:
-    server = demo_server(NOW, clock=lambda: NOW)
+    server = demo_server(lambda: NOW)
     with (
         start_blocking_portal("asyncio") as portal,
         portal.wrap_async_context_manager(Client(server)) as client,
@@ -524,10 +528,28 @@ def test_theme_and_fonts_follow_the_host_context(open_view: Open, host: str) -> 
     no_trouble(hosted)
 
 
-@pytest.mark.parametrize("width", [360, 1000])
-def test_no_horizontal_overflow_from_360_to_1000_px(open_view: Open, width: int) -> None:
+def stacked(hosted: Hosted, section: str) -> bool:
+    """Whether the section's table is drawn as cards (its cells are blocks)."""
+    display = hosted.frame.locator(f"#{section} td").first.evaluate("td => getComputedStyle(td).display")
+    return str(display) == "block"
+
+
+def natural_width(hosted: Hosted, section: str) -> int:
+    """The width the section's table needs as a table, measured with the cards turned off."""
+    return int(
+        hosted.frame.locator(f"#{section} table").evaluate(
+            "t => { const was = t.classList.contains('stacked'); t.classList.remove('stacked');"
+            " const w = Math.ceil(t.getBoundingClientRect().width); if (was) t.classList.add('stacked');"
+            " return w; }"
+        )
+    )
+
+
+@pytest.mark.parametrize("width", [360, 720, 1000])
+def test_no_horizontal_overflow_at_360_720_and_1000_px(open_view: Open, width: int) -> None:
     hosted = open_view("host.html", tool_result(known_summary()), width=width)
     assert overflow(hosted) <= 0
+    assert stacked(hosted, "attention") is (width < 1000), "cards only where the table does not fit"
     # Narrow: the tables become labelled cards; every cell still says what it is.
     if width == 360:
         label = hosted.frame.locator("#attention td").first.evaluate(
@@ -544,6 +566,28 @@ def test_no_horizontal_overflow_from_360_to_1000_px(open_view: Open, width: int)
         assert set(roles) == {"table", "rowgroup", "row", "columnheader", "cell"}
     screenshot(hosted, f"known-{width}px.png")
     no_trouble(hosted)
+
+
+def test_the_demo_summary_never_overflows_from_320_to_1280_px_and_tables_fit_or_stack(
+    open_view: Open, mcp: Mcp
+) -> None:
+    """Across the widths hosts give a view (a chat side panel is often ~720 px): no horizontal scroll,
+    and each table is a table exactly where it fits, cards where it does not."""
+    result = mcp.call("get_delivery_summary", {"max_items": 100})
+    overflowing, misfit, cards = {}, [], {}
+    for width in [*range(320, 1281, 80), 720]:
+        hosted = open_view("host.html", result, width=width)
+        if overflow(hosted) > 0:
+            overflowing[width] = overflow(hosted)
+        for section in ("attention", "accounts"):
+            room = int(hosted.frame.locator(f"#{section}").evaluate("s => s.clientWidth"))
+            if stacked(hosted, section) is not (natural_width(hosted, section) > room):
+                misfit.append((width, section))
+        cards[width] = stacked(hosted, "attention")
+        no_trouble(hosted)
+    assert overflowing == {}, f"px of horizontal overflow, by view width: {overflowing}"
+    assert misfit == [], "a table that fits is drawn as cards, or one that does not fit as a table"
+    assert cards[320] and not cards[1280], cards
 
 
 def test_keyboard_reaches_every_control(open_view: Open) -> None:

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx2 as httpx
@@ -25,7 +25,7 @@ from genviral_mcp.demo import (
     demo_settings,
     demo_transport,
 )
-from genviral_mcp.demo.sample_data import ACCOUNTS, sample_posts
+from genviral_mcp.demo.sample_data import ACCOUNTS, DISCONNECTED_ACCOUNT_IDS, sample_posts
 from genviral_mcp.server import build_server
 from genviral_mcp.timestamps import parse_iso
 
@@ -38,7 +38,7 @@ class CountingDemo:
     """The demo transport, counting the requests that reach it."""
 
     def __init__(self) -> None:
-        self.inner = demo_transport(NOW)
+        self.inner = demo_transport(lambda: NOW)
         self.requests: list[httpx.Request] = []
         self.transport = httpx.MockTransport(self._handle)
 
@@ -56,7 +56,7 @@ def demo() -> CountingDemo:
 
 @asynccontextmanager
 async def demo_client(demo: CountingDemo, mode: str) -> AsyncIterator[Client]:
-    server = demo_server(NOW, clock=lambda: NOW, transport=demo.transport)
+    server = demo_server(lambda: NOW, transport=demo.transport)
     async with Client(server, mode=mode) as client:
         yield client
 
@@ -84,6 +84,8 @@ def test_sample_workspace_has_what_the_issue_asks_for() -> None:
     states = [state for post in posts for state in post["accounts"]["states"]]
     assert len({state["account_id"] for state in states}) == len(ACCOUNTS) >= 6
     assert max(len(post["accounts"]["states"]) for post in posts) == len(ACCOUNTS)
+    for post in posts:  # one delivery per account
+        assert len({state["account_id"] for state in post["accounts"]["states"]}) == post["accounts"]["total"]
     errors = [state["error_message"] for state in states if state["status"] in ("failed", "retry")]
     assert errors and all(errors)
     assert any("Reconnect" in error for error in errors)
@@ -95,15 +97,159 @@ def test_sample_workspace_has_what_the_issue_asks_for() -> None:
     waiting = [(post, parse_iso(post["scheduled_at"])) for post in posts if post["status"] == "scheduled"]
     assert any(when is not None and when > NOW for _, when in waiting), "upcoming"
     assert any(when is not None and when < NOW - timedelta(hours=1) for _, when in waiting), "overdue"
+    created = Counter(post["created_at"] for post in posts)
+    assert any(n > 1 for n in created.values()), "batch twins share one created_at"
+    gone = [state for state in states if state["account_id"] in DISCONNECTED_ACCOUNT_IDS]
+    assert any(state["status"] == "failed" and "(#190)" in state["error_message"] for state in gone)
 
 
-def test_sample_workspace_is_deterministic_and_relative_to_now() -> None:
+def test_sample_workspace_is_deterministic_and_anchored_to_the_day() -> None:
     assert sample_posts(NOW, 50) == sample_posts(NOW, 50)
     month = timedelta(days=30)
     for now_post, later_post in zip(sample_posts(NOW, 50), sample_posts(NOW + month, 50), strict=True):
         assert later_post["id"] == now_post["id"]
         for field in ("created_at", "scheduled_at"):
             assert parse_iso(later_post[field]) == (parse_iso(now_post[field]) or NOW) + month
+
+
+# --- the timeline: the same posts all day, their states moving with the clock ------------------
+
+DAY = datetime(2026, 11, 28, tzinfo=timezone.utc)
+#: Across one UTC day, and across its midnight into the next.
+CLOCKS = [
+    DAY + timedelta(hours=h, minutes=m) for h, m in ((0, 5), (6, 0), (12, 0), (23, 55), (24, 0), (24, 5))
+]
+
+
+def news(posts: list[dict[str, Any]], now: datetime) -> dict[str, int]:
+    """What the issue asks the demo to have at any time of day, counted from the raw posts."""
+    hour_ago, day = now - timedelta(hours=1), now.replace(hour=0, minute=0, second=0, microsecond=0)
+    states = [state for post in posts for state in post["accounts"]["states"]]
+
+    def at(value: str | None) -> datetime | None:
+        return parse_iso(value) if value else None
+
+    published = [at(state["published_at"]) for state in states if state["status"] == "posted"]
+    failed = [at(state["last_attempted_at"]) for state in states if state["status"] in ("failed", "retry")]
+    open_posts = [
+        (post, instant(post["scheduled_at"]))
+        for post in posts
+        if post["status"] in ("scheduled", "pending")
+        and any(state["status"] in ("scheduled", "pending") for state in post["accounts"]["states"])
+    ]
+    return {
+        "due in the next 24 h": sum(now < due <= now + timedelta(hours=24) for _, due in open_posts),
+        "failures in the last hour": sum(1 for moment in failed if moment and hour_ago <= moment <= now),
+        "publications in the last hour": sum(
+            1 for moment in published if moment and hour_ago <= moment <= now
+        ),
+        "publications yesterday": sum(1 for moment in published if moment and day - DAY_SPAN <= moment < day),
+        "overdue posts": sum(due < now - timedelta(minutes=30) for _, due in open_posts),
+        "retries": sum(post["status"] == "retry" for post in posts),
+        "partials": sum(post["status"] == "partial" for post in posts),
+    }
+
+
+DAY_SPAN = timedelta(days=1)
+
+
+def test_at_every_time_of_day_the_demo_has_news() -> None:
+    """Every 5 minutes across a day and past its midnight: each kind of news is there."""
+    for minutes in range(0, 24 * 60 + 60, 5):
+        now = DAY + timedelta(minutes=minutes)
+        posts = sample_posts(now, DEMO_POST_COUNT)
+        assert len(posts) == DEMO_POST_COUNT
+        found = news(posts, now)
+        missing = [kind for kind, count in found.items() if not count]
+        assert not missing, f"at {now:%Y-%m-%d %H:%M}: no {', '.join(missing)}"
+        assert found["due in the next 24 h"] >= 10, f"at {now:%H:%M}: the evening's next day is not empty"
+        stamps = [post["created_at"] for post in posts] + [
+            state[field]
+            for post in posts
+            for state in post["accounts"]["states"]
+            for field in ("published_at", "last_attempted_at")
+            if state[field]
+        ]
+        assert all(instant(stamp) <= now for stamp in stamps), "nothing has happened in the future"
+
+
+def test_ids_and_creation_instants_hold_all_day_while_states_move() -> None:
+    morning, evening = (sample_posts(DAY + timedelta(hours=h), DEMO_POST_COUNT) for h in (0.1, 23.9))
+    assert [(p["id"], p["created_at"]) for p in morning] == [(p["id"], p["created_at"]) for p in evening]
+    moved = [m["id"] for m, e in zip(morning, evening, strict=True) if m["status"] != e["status"]]
+    assert len(moved) > 30, "the day's posts went out or failed as the clock moved"
+    assert all(instant(post["created_at"]) < DAY for post in morning), "all made before the day began"
+    tomorrow = sample_posts(DAY + timedelta(days=1, hours=1), DEMO_POST_COUNT)
+    assert [p["id"] for p in tomorrow] == [p["id"] for p in morning], "the next day: the same ids"
+    assert all(
+        instant(later["created_at"]) - instant(now["created_at"]) == DAY_SPAN
+        for now, later in zip(morning, tomorrow, strict=True)
+    ), "... each created a day later"
+
+
+class Clock:
+    """A clock a test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_a_running_demo_follows_its_clock_through_the_day_and_past_midnight(mode: str) -> None:
+    """One server, its clock moved across the day: each summary has last hour's news, yesterday's
+    publications and what is due next; a post's created instant still finds it later that day."""
+    clock = Clock(CLOCKS[0])
+    seen: dict[str, str] = {}
+    async with Client(demo_server(clock), mode=mode) as client:
+        for now in CLOCKS:
+            clock.now = now
+            hour = {"published_since": (now - timedelta(hours=1)).isoformat()}
+            last_hour = marked(await client.call_tool("get_delivery_summary", hour))
+            day = now.replace(hour=0, minute=0)
+            yesterday = {
+                "published_since": (day - DAY_SPAN).isoformat(),
+                "published_until": (day - timedelta(milliseconds=1)).isoformat(),
+            }
+            before = marked(await client.call_tool("get_delivery_summary", yesterday))
+            assert last_hour["went_out"]["posts"] > 0, now
+            assert max(cause["newest"] for cause in last_hour["needs_attention"]["causes"]) >= (
+                f"{now - timedelta(hours=1):%Y-%m-%d %H:%M}"
+            ), now
+            assert last_hour["upcoming"]["posts"] > 0, now
+            assert before["went_out"]["posts"] > 0, now
+            for item in last_hour["went_out"]["items"]:
+                seen.setdefault(item["id"], item["created"])
+        clock.now = CLOCKS[3]  # back to 23:55 of the first day: what was seen that day is found again
+        for post_id, created in seen.items():
+            if instant(created) < DAY:
+                found = marked(
+                    await client.call_tool(
+                        "list_posts", {"since": created, "until": created, "detail": "full"}
+                    )
+                )
+                assert post_id in {post["id"] for post in found["posts"]}
+
+
+async def test_a_post_goes_out_when_the_clock_passes_its_time(demo: CountingDemo) -> None:
+    """The state is the clock's, at each request: scheduled before, published after."""
+    clock = Clock(DAY + timedelta(hours=12))
+    server = demo_server(clock, transport=demo_transport(clock))
+    async with Client(server) as client:
+        before = marked(await client.call_tool("list_posts", {"status": "scheduled", "limit": 100}))
+        soon = min(
+            (post for post in before["posts"] if post["scheduled"] > "2026-11-28 12:00"),
+            key=lambda post: post["scheduled"],
+        )
+        clock.now = DAY + timedelta(hours=14)
+        after = marked(
+            await client.call_tool("list_posts", {"since": soon["created"], "until": soon["created"]})
+        )
+    [post] = [post for post in after["posts"] if post["id"] == soon["id"]]
+    assert soon["scheduled"] <= "2026-11-28 13:00", "the pulse: something is due within the hour"
+    assert post["status"] in ("posted", "partial", "failed", "retry"), post
 
 
 @pytest.mark.parametrize(
@@ -133,7 +279,7 @@ def test_demo_settings_follow_the_configuration_rules() -> None:
 
 @pytest.mark.anyio
 async def test_demo_transport_speaks_the_api_wire_format() -> None:
-    async with httpx.AsyncClient(transport=demo_transport(NOW)) as http:
+    async with httpx.AsyncClient(transport=demo_transport(lambda: NOW)) as http:
         ok = await http.get(f"{DEMO_BASE_URL}/posts", headers={"authorization": f"Bearer {DEMO_KEY}"})
         bad_since = await http.get(
             f"{DEMO_BASE_URL}/posts",
@@ -155,7 +301,10 @@ async def test_demo_transport_speaks_the_api_wire_format() -> None:
     assert (wrong_key.status_code, wrong_key.json()["error_code"]) == (401, "invalid_token")
     listed = accounts.json()
     assert accounts.status_code == 200 and listed["ok"] is True
-    assert len(listed["data"]["accounts"]) == len(ACCOUNTS)
+    # As Genviral's /accounts: only active accounts; the disconnected one is missing, not flagged.
+    listed_ids = {account["id"] for account in listed["data"]["accounts"]}
+    assert listed_ids == {account_id for account_id, _, _ in ACCOUNTS} - DISCONNECTED_ACCOUNT_IDS
+    assert {account["status"] for account in listed["data"]["accounts"]} == {"active"}
     assert {"id", "platform", "type", "username", "display_name", "status"} <= set(
         listed["data"]["accounts"][0]
     )
@@ -174,7 +323,10 @@ async def test_demo_serves_both_tools_with_every_result_marked(demo: CountingDem
         summary = marked(await client.call_tool("get_delivery_summary", {}))
     assert names == ["get_delivery_summary", "list_posts"]
     assert posts["returned"] == 20 and posts["scope"]["total_posts"] == DEMO_POST_COUNT
-    assert all(" @" in label for label in posts["accounts"]), "the demo serves account names"
+    active = {
+        label for label, account_id in posts["accounts"].items() if account_id not in DISCONNECTED_ACCOUNT_IDS
+    }
+    assert active and all(" @" in label for label in active), "the demo serves active accounts' names"
     assert summary["coverage"].startswith("exact: every failed, partial, retry, pending and scheduled")
     assert summary["needs_attention"]["causes"] and summary["upcoming"]["items"]
     assert summary["went_out"]["items"] and summary["accounts"]

@@ -72,7 +72,7 @@ def call_tool(
     """One server and session for every example: a crash would end them for all that follow."""
     standin_server.reset()
     standin_server.emulator = PostsEmulator(sample, KEYS)
-    config = Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": standin_server.base_url})
+    config = Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": standin_server.shared_base_url})
     server = build_server(config, clock=lambda: NOW, retry=FAST_RETRY)
     with (
         start_blocking_portal(backend="asyncio") as portal,

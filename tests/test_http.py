@@ -36,21 +36,21 @@ MODES = ["auto", "legacy"]
 @pytest.fixture(scope="module")
 def open_server(standin_server: StandInApi) -> Iterator[Served]:
     """Pass-through mode (no held key), logging at DEBUG, also answering to the name ``lb.test``."""
-    env = {"GENVIRAL_BASE_URL": standin_server.base_url, "GENVIRAL_LOG_LEVEL": "DEBUG"}
+    env = {"GENVIRAL_BASE_URL": standin_server.shared_base_url, "GENVIRAL_LOG_LEVEL": "DEBUG"}
     with serving(env, "--allowed-host", LB_HOST) as served:
         yield served
 
 
 @pytest.fixture(scope="module")
 def second_server(standin_server: StandInApi) -> Iterator[Served]:
-    with serving({"GENVIRAL_BASE_URL": standin_server.base_url}, "--allowed-host", LB_HOST) as served:
+    with serving({"GENVIRAL_BASE_URL": standin_server.shared_base_url}, "--allowed-host", LB_HOST) as served:
         yield served
 
 
 @pytest.fixture(scope="module")
 def held_server(standin_server: StandInApi) -> Iterator[Served]:
     env = {
-        "GENVIRAL_BASE_URL": standin_server.base_url,
+        "GENVIRAL_BASE_URL": standin_server.shared_base_url,
         "GENVIRAL_API_KEY": KEY,
         "GENVIRAL_MCP_TOKEN": TOKEN,
         "GENVIRAL_LOG_LEVEL": "DEBUG",
@@ -226,7 +226,7 @@ def leaves(error: BaseException) -> list[BaseException]:
 
 
 def test_held_key_on_a_public_address_without_a_token_refuses_to_start(standin_server: StandInApi) -> None:
-    env = server_env(GENVIRAL_API_KEY=KEY, GENVIRAL_BASE_URL=standin_server.base_url)
+    env = server_env(GENVIRAL_API_KEY=KEY, GENVIRAL_BASE_URL=standin_server.shared_base_url)
     done = subprocess.run(
         [str(SCRIPT), "--transport", "http", "--host", "0.0.0.0", "--port", "1"],
         env=env,
@@ -286,10 +286,10 @@ def test_oversized_request_bodies_are_refused(open_server: Served) -> None:
     assert _post(open_server).status_code == 200
 
 
-def test_sigterm_lets_a_call_in_flight_finish(standin_server: StandInApi, api: StandInApi) -> None:
+def test_sigterm_lets_a_call_in_flight_finish(api: StandInApi) -> None:
     """A replica taken out of rotation stops accepting but answers what it already took."""
     api.latency = 0.5
-    with serving({"GENVIRAL_BASE_URL": standin_server.base_url}) as served:
+    with serving({"GENVIRAL_BASE_URL": api.base_url}) as served:
         call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_posts"}}
         answer: list[httpx2.Response] = []
         headers = {**JSONRPC_HEADERS, "authorization": f"Bearer {KEY}"}

@@ -28,7 +28,7 @@ TOOLS_LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
 @pytest.fixture
 def limited_server(standin_server: StandInApi) -> Iterator[Served]:
     """Pass-through mode, limited to 1,024 open files (soft and hard: it cannot raise them)."""
-    with serving({"GENVIRAL_BASE_URL": standin_server.base_url}, file_limit=FILE_LIMIT) as served:
+    with serving({"GENVIRAL_BASE_URL": standin_server.shared_base_url}, file_limit=FILE_LIMIT) as served:
         yield served
 
 
@@ -147,7 +147,7 @@ def _wait_for_log(served: Served, fragment: str, within: float = 3.0) -> str:
 
 @pytest.fixture(scope="module")
 def info_server(standin_server: StandInApi) -> Iterator[Served]:
-    env = {"GENVIRAL_BASE_URL": standin_server.base_url, "GENVIRAL_LOG_LEVEL": "INFO"}
+    env = {"GENVIRAL_BASE_URL": standin_server.shared_base_url, "GENVIRAL_LOG_LEVEL": "INFO"}
     with serving(env) as served:
         yield served
 

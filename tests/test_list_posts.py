@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from genviral_mcp import shaping
 from genviral_mcp.demo.emulator import PostsEmulator
 
 from support.common import KEY, NOW, Connect, by_status, dumps, error_text, instant, structured, text_of
@@ -100,7 +101,8 @@ async def test_status_and_detail_are_case_insensitive(connect: Connect, api: Sta
         assert api.requests[-1].query["status"] == "posted"
         blank = structured(await client.call_tool("list_posts", {"status": "", "detail": "", "limit": 2}))
         assert "status" not in api.requests[-1].query
-    assert "created_at" in body["posts"][0] and "created" in blank["posts"][0]
+    assert isinstance(body["posts"][0]["deliveries"], list), "full: each delivery is an object"
+    assert isinstance(blank["posts"][0]["deliveries"], dict), "concise: one line per account"
 
 
 async def test_limit_outside_range_is_clamped_and_reported(connect: Connect, api: StandInApi) -> None:
@@ -209,11 +211,11 @@ async def test_full_detail_adds_caption_media_settings_and_timestamps(
         assert post["media"] == raw["media"]
         assert post.get("music_url") == raw["music_url"]
         assert post.get("tiktok") == raw["tiktok"] and post.get("pinterest") == raw["pinterest"]
-        assert post["created_at"] == raw["created_at"]
+        assert post["created"] == raw["created_at"] and post["scheduled"] == raw["scheduled_at"]
         for delivery, state in zip(post["deliveries"], raw["accounts"]["states"], strict=True):
             assert body["accounts"][delivery["account"]] == state["account_id"]
-            assert delivery.get("published_at") == state["published_at"]
-            assert delivery.get("last_attempted_at") == state["last_attempted_at"]
+            assert delivery.get("published") == state["published_at"]
+            assert delivery.get("last_attempted") == state["last_attempted_at"]
 
 
 async def test_published_account_with_old_error_is_not_a_failure(
@@ -276,3 +278,46 @@ async def test_one_more_than_limit_pages_to_exactly_the_rest(
         second = structured(await client.call_tool("list_posts", first["next_page"]))
     assert first["returned"] == 5 and second["returned"] == 1 and "next_page" not in second
     assert {post["id"] for post in first["posts"] + second["posts"]} == {post["id"] for post in sample[:6]}
+
+
+async def test_the_shaping_docstrings_example_of_concise_deliveries_is_what_the_tool_gives(
+    connect: Connect, api: StandInApi
+) -> None:
+    """The module docstring shows a concise post's deliveries: that example must be real output."""
+    doc = shaping.__doc__ or ""
+    example = json.loads(doc.split("more to say::", 1)[1].split("\n\n", 2)[1])
+    handles = {"tiktok": "luna.bakes", "pinterest": "lunabakes", "youtube": "LunaBakesTV"}
+    accounts = [
+        {"id": f"id-{platform}", "platform": platform, "username": handle, "status": "active"}
+        for platform, handle in handles.items()
+    ]
+
+    def state(platform: str, status: str, url: str | None = None, error: str | None = None) -> dict[str, Any]:
+        return {
+            "account_id": f"id-{platform}",
+            "status": status,
+            "published_at": "2026-11-27T10:01:00.000Z" if url else None,
+            "error_message": error,
+            "last_attempted_at": None,
+            "published_url": url,
+        }
+
+    post = {
+        "id": "doc-1",
+        "caption": "Holiday drops start Monday!",
+        "status": "partial",
+        "scheduled_at": "2026-11-27T10:00:00Z",
+        "created_at": "2026-11-27T09:00:00.000Z",
+        "accounts": {
+            "total": 3,
+            "states": [
+                state("tiktok", "posted", url=example["tiktok @luna.bakes"].removeprefix("posted ")),
+                state("pinterest", "failed", error="Board not found"),
+                state("youtube", "scheduled"),
+            ],
+        },
+    }
+    api.emulator = PostsEmulator([post], {KEY: "ok"}, accounts=accounts)
+    async with connect() as client:
+        body = structured(await client.call_tool("list_posts", {}))
+    assert body["posts"][0]["deliveries"] == example

@@ -74,8 +74,8 @@ def _facts_from_full(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             }
         facts[post["id"]] = {
             "status": post["status"],
-            "created": post["created_at"],
-            "scheduled": minute(post["scheduled_at"]),
+            "created": post["created"],
+            "scheduled": minute(post["scheduled"]),
             "deliveries": deliveries,
         }
     return facts
@@ -97,6 +97,43 @@ async def test_must_survive_facts_in_every_host_view(
         assert extract(embedded_json(rendered)) == expected, f"{name} view lost a fact"
         for post_id in expected:
             assert post_id in rendered
+
+
+#: Values passed on from Genviral as they are (settings, media, unknown fields): their keys are not ours.
+PASSED_ON = {"extra", "media", "tiktok", "pinterest"}
+
+
+def _our_keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        keys = set(value)
+        for key, item in value.items():
+            if key not in PASSED_ON:
+                keys |= _our_keys(item)
+        return keys
+    if isinstance(value, list):
+        return set().union(*map(_our_keys, value)) if value else set()
+    return set()
+
+
+async def test_one_vocabulary_the_same_fact_has_the_same_name_in_every_view_and_tool(
+    connect: Connect,
+) -> None:
+    """created, scheduled, published (and last_attempted): never a second, ``_at`` name for them."""
+    async with connect() as client:
+        concise = structured(await client.call_tool("list_posts", {"limit": 100, "status": "partial"}))
+        full = structured(
+            await client.call_tool("list_posts", {"limit": 100, "status": "partial", "detail": "full"})
+        )
+        summary = structured(await client.call_tool("get_delivery_summary", {"max_items": 100}))
+    keys = _our_keys(concise) | _our_keys(full) | _our_keys(summary)
+    assert not {key for key in keys if key.endswith("_at")}, keys
+    assert {"created", "scheduled"} <= _our_keys(concise["posts"]) & _our_keys(full["posts"])
+    assert {"published", "last_attempted"} <= _our_keys(full["posts"])
+    assert {"created", "scheduled", "published"} <= _our_keys(summary)
+    by_id = {post["id"]: post for post in full["posts"]}
+    for post in concise["posts"]:  # the same fact: minutes in concise, the exact instant in full
+        assert post["created"] == by_id[post["id"]]["created"]
+        assert post["scheduled"] == minute(by_id[post["id"]]["scheduled"])
 
 
 def _views_are_consistent(result: CallToolResult) -> None:

@@ -199,5 +199,5 @@ def test_stdout_stays_clean_when_misconfigured(api: StandInApi) -> None:
     finally:
         lines, stderr = server.close()
     assert_only_json_rpc(lines)
-    assert "WARNING" in stderr and "without a usable configuration" in stderr
+    assert "WARNING" in stderr and "Configuration problem: GENVIRAL_TIMEOUT" in stderr
     assert api.requests == []

@@ -8,9 +8,10 @@ stored, so no other request can see it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
-from genviral_mcp.config import ApiKey, Settings
+from genviral_mcp.config import ApiKey, KeyOrigin, Settings, normalise_key
 from genviral_mcp.errors import ConfigurationError
 
 #: ``(settings, request headers or None) -> key``; raises :class:`ConfigurationError` when there is none.
@@ -22,6 +23,9 @@ MISSING_CALLER_KEY = (
     'entry, add "headers": {"Authorization": "Bearer gva_live_..."}; with mcp-remote, add '
     '--header "Authorization: Bearer ${GENVIRAL_API_KEY}" and put the key in the `env` block.'
 )
+
+
+_BEARER = re.compile(r"\s*bearer\s", re.IGNORECASE)
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -42,7 +46,11 @@ def caller_key(settings: Settings, headers: Mapping[str, str] | None) -> ApiKey:
     """The key this request carries, checked against the same base-URL safety rule as a held key."""
     if settings.problem:
         raise ConfigurationError(settings.problem)
-    token = bearer_token(headers.get("authorization") if headers is not None else None)
+    authorization = (headers.get("authorization") if headers is not None else None) or ""
+    # A key pasted wrong into the header (`Bearer "gva_live_..."`, `Bearer Bearer ...`) is cleaned
+    # as GENVIRAL_API_KEY is: nothing that can be part of a key is taken off.
+    cleaned = normalise_key(authorization)[0] if _BEARER.match(authorization) else ""
+    token = bearer_token(f"Bearer {cleaned}") if cleaned else None
     if token is None:
         raise ConfigurationError(MISSING_CALLER_KEY)
-    return ApiKey(token)
+    return ApiKey(token, KeyOrigin.HEADER)

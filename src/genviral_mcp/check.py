@@ -1,10 +1,10 @@
 """``genviral-mcp check``: is this set-up going to work? Answered for a person in a terminal.
 
-It validates the configuration the way the server does, calls the API once through the same
-client, and prints a short status. On failure it prints the message a tool call would give.
-Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is wrong. The key is
-never printed, and text from the API is cleaned of control characters before it reaches the
-terminal.
+It validates the configuration the way the server does, takes the default delivery summary
+through the same client and code (a few requests), and prints a short status. On failure it
+prints the message a tool call would give. Exit codes: 0 all good, 1 the API refused or failed,
+2 the configuration is wrong. The key is never printed, and text from the API is cleaned of
+control characters before it reaches the terminal.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def run_check(
     out = out if out is not None else _tolerant_stdout()
     now = clock()
     if demo:
-        settings, transport = demo_settings(), demo_transport(now)
+        settings, transport = demo_settings(), demo_transport(lambda: now)
 
     def say(line: str = "") -> None:
         # The terminal boundary: whatever a line quotes from Genviral, no escape or control reaches it.
@@ -69,6 +69,8 @@ def run_check(
     try:
         key = settings.require_ready()
     except ConfigurationError as exc:
+        for note in settings.key_notes():
+            say(note)
         say(f"Configuration problem: {exc.message}")
         if settings.api_key is None and not settings.problem:
             say(MISSING_KEY_HINT)
@@ -138,6 +140,7 @@ def _configuration(settings: Settings, demo: bool) -> list[str]:
         return ["Config     demo: built-in sample workspace, no key used"]
     return [
         "Config     OK: GENVIRAL_API_KEY is set (not shown)",
+        *(f"           {note}" for note in settings.key_notes()),
         f"           base URL {settings.base_url}, timeout {settings.timeout:g} s",
     ]
 
@@ -170,10 +173,9 @@ def _attention(attention: Summary) -> list[str]:
     if not attention.get("deliveries"):
         return ["Attention  none: no delivery in scope needs a human"]
     causes = attention.get("causes", [])
-    lines = [
-        f"Attention  {attention['deliveries']} deliveries on {attention.get('posts', '?')} posts, "
-        f"{len(causes) + attention.get('causes_left_out', 0)} causes"
-    ]
+    total = len(causes) + attention.get("causes_left_out", 0)
+    posts = attention.get("posts", "?")
+    lines = [f"Attention  {attention['deliveries']} deliveries on {posts} posts, {total} causes"]
     for cause in causes[:ATTENTION_SHOWN]:
         accounts = _plain(", ".join(cause.get("accounts", [])), 80)
         lines.append(
@@ -181,7 +183,12 @@ def _attention(attention: Summary) -> list[str]:
         )
         if cause.get("fix"):
             lines.append(f"        fix: {_plain(cause['fix'], ERROR_CHARS)}")
-    lines.append('           Ask your agent "what needs my attention?" (get_delivery_summary).')
+    more = total - min(len(causes), ATTENTION_SHOWN)
+    if more > 0:
+        lines.append(f"  ... {more} more {'cause' if more == 1 else 'causes'}, not shown here.")
+    lines.append(
+        '           Ask your agent "what needs my attention?" (get_delivery_summary) for all of them.'
+    )
     return lines
 
 

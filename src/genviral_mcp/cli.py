@@ -63,10 +63,12 @@ examples:
 The key is never logged or printed. More: README.md, section "Install and run"."""
 
 CHECK_DESCRIPTION = """\
-Check the set-up from a terminal: validate the configuration, call the Genviral API once
-and print a short status (scope counters, the latest posts, deliveries that need
-attention). Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is
-wrong. The key is never printed."""
+Check the set-up from a terminal: validate the configuration, take the default delivery
+summary through the Genviral API (a few requests) and print a short status: scope
+counters, coverage, deliveries that need attention by cause, what goes out next, what
+went out, accounts not connected.
+Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is wrong.
+The key is never printed."""
 
 
 def _version_text() -> str:
@@ -135,7 +137,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--version", action=_VersionAction)
     _add_options(parser, defaults=True)
-    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    # prog: argparse would otherwise build the subcommand's name from the whole main usage text.
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog="genviral-mcp")
     check = commands.add_parser(
         "check",
         usage="genviral-mcp check [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]",
@@ -156,7 +159,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="Also accept this Host header, e.g. the load balancer's name (repeatable; "
         "GENVIRAL_MCP_ALLOWED_HOSTS, comma-separated).",
     )
-    return parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, unknown = parser.parse_known_args(words)
+    if unknown:  # the parser that was reading them says so, with its own usage
+        after_check = args.command == "check" and words.index(unknown[0]) > words.index("check")
+        (check if after_check else parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def _port(raw: str) -> int:
@@ -177,19 +185,24 @@ def configure_logging(level: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     configure_logging(args.log_level)
-    from genviral_mcp.config import Settings  # imported late: --help/--version stay instant
+    from genviral_mcp.config import (
+        KeyOrigin,
+        Settings,  # imported late: --help/--version stay instant
+    )
     from genviral_mcp.demo import demo_requested
 
     demo = demo_requested(args.demo, os.environ)
     settings = Settings.from_env(os.environ, base_url=args.base_url, timeout=args.timeout)
     if args.command == "check":
-        raise SystemExit(check(settings, demo=demo))
+        raise SystemExit(check(settings.with_key_origin(KeyOrigin.SHELL), demo=demo))
     if args.transport == "http":
         if demo:
             sys.exit("genviral-mcp: --demo serves over stdio only; try `genviral-mcp check --demo`.")
-        serve_http(settings, args)
+        serve_http(settings.with_key_origin(KeyOrigin.SERVER), args)
         return
-    serve_stdio(settings, demo=demo)
+    # Started by hand, the key is the shell's; started by a host, it is what the host config passed.
+    by_hand = sys.stdin is not None and sys.stdin.isatty()
+    serve_stdio(settings.with_key_origin(KeyOrigin.SHELL if by_hand else KeyOrigin.HOST), demo=demo)
 
 
 def check(settings: Settings, *, demo: bool) -> int:
@@ -239,20 +252,22 @@ def serve_stdio(settings: Settings, *, demo: bool) -> None:
 
     _stop_on_interrupt()
     if sys.stdin is not None and sys.stdin.isatty():
+        from genviral_mcp.terminal import relay_terminal_stdin
+
         print(TTY_NOTICE, file=sys.stderr, flush=True)
+        relay_terminal_stdin()  # what is typed still reaches the transport; non-JSON also gets a hint
     log = logging.getLogger("genviral_mcp")
     with importing_quickly():  # the SDK's imports and our tool registration: allocation-heavy
         from genviral_mcp.server import build_server
-        from genviral_mcp.timestamps import utc_now
 
         if demo:
             from genviral_mcp.demo import demo_server
 
             log.info("Demo mode: serving the built-in sample workspace; GENVIRAL_API_KEY is not used.")
-            server = demo_server(utc_now())
+            server = demo_server()
         else:
-            if settings.problem or settings.api_key is None:
-                log.warning("Starting without a usable configuration; tool calls will say what to fix.")
+            for note in settings.startup_notes():
+                log.warning("%s", note)
             server = build_server(settings)
     server.run("stdio")
     exit_now(0)  # after a clean shutdown only: skips ~200 ms of interpreter teardown
@@ -261,8 +276,11 @@ def serve_stdio(settings: Settings, *, demo: bool) -> None:
 def serve_http(settings: Settings, args: argparse.Namespace) -> None:
     from genviral_mcp.http_app import HttpOptions, StartupRefused, serve_http
 
+    log = logging.getLogger("genviral_mcp")
+    for note in settings.key_notes():
+        log.warning("%s", note)
     if settings.problem:
-        logging.getLogger("genviral_mcp").warning("Configuration problem; tool calls will say what to fix.")
+        log.warning("Configuration problem: %s Tool calls will say what to fix.", settings.problem)
     options = HttpOptions.from_env(
         os.environ, host=args.host, port=args.port, allowed_hosts=args.allowed_host
     )

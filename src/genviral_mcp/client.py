@@ -45,7 +45,7 @@ from pydantic import ValidationError
 
 from genviral_mcp import __version__
 from genviral_mcp.config import ApiKey, Settings
-from genviral_mcp.errors import UpstreamError, api_refusal, envelope_failure
+from genviral_mcp.errors import UpstreamError, api_refusal, envelope_failure, name_key_origin
 from genviral_mcp.models import Account, AccountsEnvelope, Envelope, Post, PostsData, Status
 from genviral_mcp.query import PostsQuery
 from genviral_mcp.retry import RetryPolicy, parse_retry_after
@@ -498,6 +498,7 @@ class ApiClient:
                 raise
             except UpstreamError as exc:
                 exc.message = redact(exc.message, key.reveal())
+                name_key_origin(exc, key.origin.value if key.origin else None)
                 if exc.retryable and retry:  # one-shot enrichments do not spend the retry budget
                     self.budgets.failed(digest, exc.status)
                 wait = self._retry.delay(exc, attempt, self._remaining()) if retry else None

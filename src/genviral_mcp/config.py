@@ -2,15 +2,23 @@
 
 A missing key or an unsafe base URL does not stop the server from starting: the host should
 still list the tools. Each tool call checks :meth:`Settings.require_ready` and reports the
-problem as an ``isError`` result instead.
+problem as an ``isError`` result instead; :meth:`Settings.startup_notes` is what the start-up log
+and ``check`` say about it.
+
+A key pasted wrong (``Bearer gva_live_…``, in quotes, with a trailing newline) would be sent as
+``Bearer Bearer …`` and refused: :func:`normalise_key` takes off what cannot be part of a key, and
+the notes say so without showing the key. Each key also records where it came from
+(:class:`KeyOrigin`), so that a refusal's advice can name that place.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import Enum
 from urllib.parse import urlsplit
 
 from genviral_mcp.errors import ConfigurationError
@@ -22,13 +30,27 @@ DEFAULT_TIMEOUT = 10.0
 MAX_TIMEOUT = 30.0
 
 
+#: What a Genviral Partner API key starts with (``gva_live_<public_id>.<secret>``).
+KEY_FORMS = ("gva_live_", "gva_test_")
+
+
+class KeyOrigin(Enum):
+    """Where a key came from, when the server knows: advice on a refused key names that place."""
+
+    SHELL = "shell"  # the environment `genviral-mcp check` (or a server started by hand) runs in
+    HOST = "host"  # the environment an MCP host started this stdio server with: its config's env block
+    SERVER = "server"  # the environment of a hosted (HTTP) server holding one key
+    HEADER = "header"  # a hosted caller's own key, from its request's Authorization header
+
+
 class ApiKey:
     """A secret whose ``repr``/``str`` never show it. Call :meth:`reveal` only to send it."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_value", "origin")
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, origin: KeyOrigin | None = None) -> None:
         self._value = value
+        self.origin = origin
 
     def reveal(self) -> str:
         return self._value
@@ -69,6 +91,53 @@ def base_url_problem(url: str) -> str | None:
     return None
 
 
+_QUOTES = {'"': '"', "'": "'", "`": "`", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
+_SCHEME = re.compile(r"(?:authorization\s*:\s*)?bearer(?:\s+|$)", re.IGNORECASE)
+#: Invisible characters a copy from a web page or a PDF brings along.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_BLANK = re.compile(f"[\\s{_INVISIBLE}]+")
+
+
+def normalise_key(raw: str) -> tuple[str, list[str]]:
+    """The key with what cannot be part of one taken off, and what that was, in words.
+
+    Taken off, in any order and nesting: whitespace and line breaks around it, surrounding quotes,
+    a ``Bearer `` (or ``Authorization: Bearer``) prefix; then whitespace inside it (no key has any).
+    The words never quote the key.
+    """
+    removed: list[str] = []
+    key = raw
+    while True:
+        before = key
+        trimmed = key.strip().strip(_INVISIBLE).strip()
+        if trimmed != key:
+            key = trimmed
+            _note(removed, "whitespace or a line break around it")
+        if len(key) >= 2 and _QUOTES.get(key[0]) == key[-1]:
+            key = key[1:-1]
+            _note(removed, "surrounding quotes")
+        match = _SCHEME.match(key)
+        if match:
+            key = key[match.end() :]
+            _note(removed, 'a "Bearer " prefix')
+        if key == before:
+            break
+    inner = _BLANK.sub("", key)
+    if inner != key:
+        key = inner
+        _note(removed, "spaces or line breaks inside it")
+    return key, removed
+
+
+def _note(removed: list[str], what: str) -> None:
+    if what not in removed:
+        removed.append(what)
+
+
+def _and(words: tuple[str, ...]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _parse_timeout(raw: str | None) -> tuple[float, str | None]:
     if raw is None or not raw.strip():
         return DEFAULT_TIMEOUT, None
@@ -87,6 +156,10 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     timeout: float = DEFAULT_TIMEOUT
     problem: str | None = None
+    #: What :func:`normalise_key` took off the key, in words (empty: it was clean).
+    key_cleaned: tuple[str, ...] = ()
+    #: The key does not start with one of :data:`KEY_FORMS` (the demo's own key is exempt).
+    key_form_unexpected: bool = False
 
     @classmethod
     def from_env(
@@ -98,7 +171,8 @@ class Settings:
         timeout: str | None = None,
     ) -> Settings:
         """Read ``GENVIRAL_*`` variables; explicit arguments (CLI flags) win."""
-        key = (api_key if api_key is not None else environ.get("GENVIRAL_API_KEY", "")).strip()
+        raw = api_key if api_key is not None else environ.get("GENVIRAL_API_KEY", "")
+        key, removed = normalise_key(raw)
         url = (base_url or environ.get("GENVIRAL_BASE_URL", "") or DEFAULT_BASE_URL).strip().rstrip("/")
         seconds, timeout_problem = _parse_timeout(
             timeout if timeout is not None else environ.get("GENVIRAL_TIMEOUT")
@@ -108,7 +182,45 @@ class Settings:
             base_url=url,
             timeout=seconds,
             problem=base_url_problem(url) or timeout_problem,
+            key_cleaned=tuple(removed) if raw.strip() else (),
+            key_form_unexpected=bool(key) and not key.startswith(KEY_FORMS),
         )
+
+    def with_key_origin(self, origin: KeyOrigin) -> Settings:
+        """The same settings, their key marked as coming from ``origin``."""
+        if self.api_key is None:
+            return self
+        return replace(self, api_key=ApiKey(self.api_key.reveal(), origin))
+
+    def key_notes(self) -> list[str]:
+        """One line each: what was taken off the key, and whether it looks like a key at all."""
+        notes = []
+        if self.key_cleaned:
+            notes.append(
+                f"GENVIRAL_API_KEY had {_and(self.key_cleaned)}: removed (the key itself is not shown)."
+            )
+        if self.key_form_unexpected:
+            notes.append(
+                "GENVIRAL_API_KEY does not look like a Genviral Partner API key, which starts with "
+                f"{' or '.join(form + '...' for form in KEY_FORMS)}; it is used as it is, and Genviral "
+                "will say if it refuses it."
+            )
+        return notes
+
+    def startup_notes(self) -> list[str]:
+        """What the server's start-up log says about this configuration (nothing when all is well)."""
+        notes = self.key_notes()
+        if self.problem:
+            notes.append(
+                f"Configuration problem: {self.problem} Starting anyway; each tool call will say so."
+            )
+        elif self.api_key is None:
+            notes.append(
+                "GENVIRAL_API_KEY is not set: starting anyway, so the host can list the tools; each tool "
+                "call will say how to set it (in the `env` block of this server's entry in your MCP host "
+                "config)."
+            )
+        return notes
 
     @property
     def posts_url(self) -> str:

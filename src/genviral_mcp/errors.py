@@ -83,11 +83,37 @@ def _when(retry_after: float | None, default: str) -> str:
     return f"Genviral asked to wait {retry_after:.0f} s: try again after {when}."
 
 
-_KEY_ADVICE = (
-    "Check GENVIRAL_API_KEY in the `env` block of your MCP host config (for a hosted server in "
-    "pass-through mode: the key sent as `Authorization: Bearer`): it must be a current Partner API key "
-    "(gva_live_...). Generate a new key in Genviral if it was revoked."
+def _key_advice(where: str) -> str:
+    return (
+        f"{where}: it must be a current Partner API key (gva_live_...). Generate a new key in Genviral "
+        "if it was revoked."
+    )
+
+
+#: Where to look for a refused key, by where it came from (``config.KeyOrigin``'s values).
+KEY_ORIGINS = {
+    "shell": "Check GENVIRAL_API_KEY in the environment genviral-mcp ran in (e.g. `export "
+    "GENVIRAL_API_KEY=gva_live_...` in your shell)",
+    "host": "Check GENVIRAL_API_KEY in the `env` block of this server's entry in your MCP host config",
+    "server": "Check GENVIRAL_API_KEY in the environment of this hosted genviral-mcp server",
+    "header": "Check the key this request sent as `Authorization: Bearer` (the headers of this server's "
+    "entry in your MCP client)",
+}
+#: When the server does not know where the key came from.
+_KEY_ADVICE = _key_advice(
+    "Check the Genviral API key this server uses (GENVIRAL_API_KEY; for a hosted server that passes "
+    "each caller's key through: the key sent as `Authorization: Bearer`)"
 )
+
+
+def name_key_origin(error: GenviralError, origin: str | None) -> None:
+    """A refused key's advice names where the key came from, when that is known (else it stays generic)."""
+    where = KEY_ORIGINS.get(origin or "")
+    if where and isinstance(error, UpstreamError) and error.status == 401:
+        error.message = error.message.replace(_KEY_ADVICE, _key_advice(where))
+        error.args = (error.message,)
+
+
 _TIMESTAMP_ADVICE = "Pass an ISO 8601 timestamp such as 2025-01-31T00:00:00Z."
 
 #: The message for each refusal, keyed by ``(status, error_code)``; ``error_code`` ``None`` is the

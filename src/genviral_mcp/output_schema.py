@@ -68,6 +68,24 @@ SCOPE: JsonSchema = {
     "additionalProperties": False,
 }
 
+_FULL_DELIVERY = _object(
+    {
+        "account": _text("Account label (see accounts)."),
+        "status": _STRING,
+        "published": _text("Exact instant it was published."),
+        "published_url": _STRING,
+        "error_message": _text("Why it failed (cleaned, shortened)."),
+        "earlier_error": _text("An old error on a delivery that published anyway: not a failure."),
+        "last_attempted": _text("Exact instant of the latest attempt."),
+        "extra": {"type": "object", "description": "Fields Genviral sent that this server does not know."},
+    },
+    ("account", "status"),
+)
+_DELIVERIES: JsonSchema = {
+    "description": "Concise: {account: 'status[ url|: error]'}, one line each. Full: one object per "
+    "delivery, with its exact instants.",
+    "anyOf": [_STRING_MAP, {"type": "array", "items": _FULL_DELIVERY}],
+}
 _ACCOUNTS_NOTE = _text(
     "Present when account names were not available yet, or when whether an account is active in "
     "Genviral could not be checked (its connection is then 'unknown')."
@@ -96,18 +114,23 @@ LIST_POSTS_OUTPUT: JsonSchema = _object(
         "accounts": {**_STRING_MAP, "description": "Account label -> account id, for every label used."},
         "posts": {
             "type": "array",
-            "description": "Newest created first. Concise deliveries: {account: 'status[ url|: error]'}.",
+            "description": "Newest created first. The same names in both views: created, scheduled, "
+            "published (concise gives minutes, full the API's exact instants, except created: always exact).",
             "items": {
                 "type": "object",
                 "required": ["id", "status"],
                 "properties": {
                     "id": _STRING,
                     "status": _STRING,
-                    "created": _text("Exact creation instant (since = until = this finds the post)."),
-                    "scheduled": _STRING,
+                    "created": _text(
+                        "Exact creation instant in both views (since = until = this finds the post)."
+                    ),
+                    "scheduled": _text(
+                        "When it is (or was) due: YYYY-MM-DD HH:MM in concise, the exact instant in full."
+                    ),
                     "media": {},
                     "caption": _STRING,
-                    "deliveries": {},
+                    "deliveries": _DELIVERIES,
                     "deliveries_left_out": _count(
                         "Deliveries beyond the first 50 (problems first), not shown."
                     ),
@@ -144,11 +167,14 @@ _CAUSE = _object(
     ("cause", "deliveries", "accounts"),
 )
 
+_MINUTE = 'YYYY-MM-DD HH:MM, UTC (list_posts with detail="full" gives the exact instant).'
+_CREATED = _text("The post's exact creation instant (list_posts with since = until = this finds it).")
+
 _UPCOMING_ITEM = _object(
     {
-        "scheduled": _STRING,
+        "scheduled": _text("When it is due: " + _MINUTE),
         "id": _STRING,
-        "created": _STRING,
+        "created": _CREATED,
         "status": _text("The post's status, when it is not 'scheduled' (e.g. 'pending', 'deleted')."),
         "accounts": {"type": "array", "items": _STRING, "description": "Accounts it still has to go out to."},
         "accounts_left_out": _count("Accounts beyond the first 20, not listed."),
@@ -160,9 +186,9 @@ _UPCOMING_ITEM = _object(
 
 _WENT_OUT_ITEM = _object(
     {
-        "published": _text("When its first delivery in the window was published."),
+        "published": _text("When its first delivery in the window was published: " + _MINUTE),
         "id": _STRING,
-        "created": _STRING,
+        "created": _CREATED,
         "urls": {**_STRING_MAP, "description": "Account label -> published URL."},
         "urls_left_out": _count("Deliveries published in the window beyond the first 20, not listed."),
         "caption": _STRING,

@@ -11,7 +11,8 @@ step to take (the next page).
 The shape is designed for the pretty-printed view, where every key costs a line:
 
 * ``now`` once, as ``YYYY-MM-DD HH:MM UTC``; every other time is ``YYYY-MM-DD HH:MM`` in UTC
-  (the full view keeps the API's exact timestamps).
+  (the full view keeps the API's exact timestamps). One name per fact in every view and both
+  tools: ``created``, ``scheduled``, ``published``, ``last_attempted``.
 * Accounts are named by stable labels (``tiktok @luna.bakes``, or ``account 0f4f54d4`` when
   Genviral's account list is unavailable: see :mod:`genviral_mcp.accounts`); ``accounts`` maps
   each label used to its account id.
@@ -19,11 +20,16 @@ The shape is designed for the pretty-printed view, where every key costs a line:
   ``since`` and ``until`` both set to it and ``detail="full"`` returns that post in full.
 * The scope counters are Genviral's own, verbatim, under names that say what they count:
   ``not_yet_published_posts`` is pending + scheduled posts, not the ``pending`` status.
-* A concise post's ``deliveries`` groups accounts by status, and each account maps to its
-  published URL (``posted``), its error message (failures), or ``""`` when there is nothing
-  more to say: ``{"posted": {"a1": "https://..."}, "failed": {"a2": "Board not found"}}``.
+* A concise post's ``deliveries`` maps each account's label to one line: its status, then the
+  published URL (``posted``) or the error (failures), or the status alone when there is nothing
+  more to say::
+
+      {"pinterest @lunabakes": "failed: Board not found",
+       "tiktok @luna.bakes": "posted https://www.tiktok.com/@luna.bakes/video/1",
+       "youtube @LunaBakesTV": "scheduled"}
+
   An error left over from an earlier attempt on a published account goes under
-  ``earlier_errors``: it did not fail.
+  ``earlier_errors``: it did not fail. The full view lists each delivery as an object.
 * Null and empty fields are dropped; captions are cut at a word boundary and say how long the
   full text is; provider error text is cleaned of control characters and shortened, and only
   ever appears as a data value.
@@ -285,10 +291,10 @@ def full_delivery(delivery: Delivery, alias: AccountLabels) -> JsonObject:
         {
             "account": alias(delivery.account_id),
             "status": _ident(delivery.status),
-            "published_at": _text(delivery.published_at, 40),
+            "published": _text(delivery.published_at, 40),
             "published_url": _text(delivery.published_url),
             error_key: error,
-            "last_attempted_at": _text(delivery.last_attempted_at, 40),
+            "last_attempted": _text(delivery.last_attempted_at, 40),
             "extra": _extra(delivery),
         }
     )
@@ -300,8 +306,8 @@ def full_post(post: Post, alias: AccountLabels) -> JsonObject:
         {
             "id": _ident(post.id),
             "status": _ident(post.status),
-            "created_at": _text(post.created_at, 40),
-            "scheduled_at": _text(post.scheduled_at, 40),
+            "created": _text(post.created_at, 40),
+            "scheduled": _text(post.scheduled_at, 40),
             "caption": shorten_caption(post.caption, FULL_CAPTION_CHARS) if post.caption else None,
             "media": untrusted_value(post.media.model_dump(exclude_none=True)) if post.media else None,
             "music_url": _text(post.music_url),

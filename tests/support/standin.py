@@ -3,6 +3,15 @@
 It serves :class:`genviral_mcp.demo.emulator.PostsEmulator` at ``/api/partner/v1/posts``, records
 every request it gets, counts the connections it holds, and can be scripted with faults that
 replace the next answers (wrong answers, stalls, drip-fed, huge or broken bodies).
+
+**Recording windows.** One stand-in serves the whole session, and a request from an earlier test can
+still arrive after the next test has begun: a cancelled ``/accounts`` fetch whose bytes sit in the
+listen backlog (the connection is not counted until the server thread accepts it), or an
+enrichment a server lets finish in the background. :meth:`StandInApi.open_window` gives each test
+its own base URL, ``…/w/<token>/api/partner/v1``. A request under an older window's prefix is
+answered normally, but it is not recorded and consumes no scripted fault: it can never be counted
+as the current test's. Requests under :attr:`StandInApi.shared_base_url` (no prefix; for servers
+that outlive one test, such as module-scoped ones) are recorded in whatever window is open.
 """
 
 from __future__ import annotations
@@ -17,13 +26,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from genviral_mcp.demo.emulator import PostsEmulator
 
-POSTS_PATH = "/api/partner/v1/posts"
-ACCOUNTS_PATH = "/api/partner/v1/accounts"
+API_PATH = "/api/partner/v1"
+POSTS_PATH = f"{API_PATH}/posts"
+ACCOUNTS_PATH = f"{API_PATH}/accounts"
+#: A window's requests are under ``/w/<token>``; tokens never repeat within a process.
+WINDOW_PREFIX = "/w/"
+_tokens = count(1)
 
 Fault = Callable[[BaseHTTPRequestHandler], None]
 
@@ -33,6 +47,14 @@ class Recorded:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
+
+
+def split_window(raw_path: str) -> tuple[str | None, str]:
+    """``("<token>", "/api/…")`` for a windowed path, ``(None, path)`` for a shared one."""
+    if raw_path.startswith(WINDOW_PREFIX):
+        token, slash, rest = raw_path[len(WINDOW_PREFIX) :].partition("/")
+        return token, slash + rest
+    return None, raw_path
 
 
 def respond(status: int, body: bytes | str, content_type: str = "application/json", **headers: str) -> Fault:
@@ -155,8 +177,13 @@ class _Server(ThreadingHTTPServer):
 class StandInApi:
     def __init__(self, emulator: PostsEmulator, port: int = 0) -> None:
         self.emulator = emulator
-        #: Every request; ``requests`` is those for posts, ``account_requests`` those for accounts.
+        #: Every request of the open window; ``requests`` is those for posts, ``account_requests``
+        #: those for accounts.
         self.all_requests: list[Recorded] = []
+        #: Requests that arrived under an earlier window's prefix: answered, never recorded above.
+        self.late_requests: list[Recorded] = []
+        #: The open window's token; ``None`` until :meth:`open_window` (then base_url is the shared one).
+        self.window: str | None = None
         self.faults: deque[Fault] = deque()
         self.account_faults: deque[Fault] = deque()
         self.matching_faults: list[tuple[Callable[[dict[str, str]], bool], Fault]] = []
@@ -168,9 +195,26 @@ class StandInApi:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
-    def base_url(self) -> str:
+    def shared_base_url(self) -> str:
+        """The base URL outside any window: for servers that outlive one test."""
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/api/partner/v1"
+        return f"http://{host!s}:{port}{API_PATH}"
+
+    @property
+    def base_url(self) -> str:
+        """The open window's base URL (the shared one when no window is open)."""
+        if self.window is None:
+            return self.shared_base_url
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}{WINDOW_PREFIX}{self.window}{API_PATH}"
+
+    def open_window(self) -> str:
+        """Start a fresh recording window (and :meth:`reset`): what earlier windows' servers send from
+        now on is answered but never recorded, and takes no scripted fault."""
+        with self._lock:
+            self.window = f"t{next(_tokens)}"
+        self.reset()
+        return self.window
 
     def start(self) -> StandInApi:
         self._thread.start()
@@ -191,6 +235,7 @@ class StandInApi:
     def reset(self) -> None:
         with self._lock:
             self.all_requests.clear()
+            self.late_requests.clear()
             self.faults.clear()
             self.account_faults.clear()
             self.matching_faults.clear()
@@ -230,9 +275,12 @@ class StandInApi:
                         return fault
             return queue.popleft() if queue else None
 
-    def _record(self, entry: Recorded) -> None:
+    def _record(self, token: str | None, entry: Recorded) -> bool:
+        """Record ``entry`` in the open window; ``False`` (kept apart) when it belongs to an older one."""
         with self._lock:
-            self.all_requests.append(entry)
+            current = token is None or token == self.window
+            (self.all_requests if current else self.late_requests).append(entry)
+            return current
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -260,23 +308,21 @@ class StandInApi:
 
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
-                api._record(
-                    Recorded(
-                        parts.path,
-                        dict(parse_qsl(parts.query)),
-                        {k.lower(): v for k, v in self.headers.items()},
-                    )
+                token, path = split_window(parts.path)
+                query = dict(parse_qsl(parts.query))
+                current = api._record(
+                    token, Recorded(path, query, {k.lower(): v for k, v in self.headers.items()})
                 )
                 if api.latency:
                     time.sleep(api.latency)
-                fault = api._next_fault(parts.path, dict(parse_qsl(parts.query)))
+                fault = api._next_fault(path, query) if current else None
                 if fault is not None:
                     fault(self)
                     return
                 authorization = self.headers.get("authorization")
-                if parts.path == POSTS_PATH:
-                    answer = api.emulator.handle(dict(parse_qsl(parts.query)), authorization)
-                elif parts.path == ACCOUNTS_PATH:
+                if path == POSTS_PATH:
+                    answer = api.emulator.handle(query, authorization)
+                elif path == ACCOUNTS_PATH:
                     answer = api.emulator.handle_accounts(authorization)
                 else:
                     respond(404, '{"ok": false, "code": 404, "message": "Not found"}')(self)

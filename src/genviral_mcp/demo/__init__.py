@@ -3,14 +3,17 @@
 Nothing is faked above the HTTP layer. An in-process transport answers every request with
 :class:`~genviral_mcp.demo.emulator.PostsEmulator` (the API's wire format, filters, clamping,
 timestamp validation and refusals) over :func:`~genviral_mcp.demo.sample_data.sample_posts`, so
-the tools, paging, summary and error handling run exactly as against Genviral. The demo
-uses its own key and an ``https`` base URL, so no configuration rule is bypassed, and the
-user's ``GENVIRAL_API_KEY`` is never read, let alone sent.
+the tools, paging, summary and error handling run exactly as against Genviral. The workspace is
+planned around the UTC day and evaluated against the clock at each request: ids and creation
+instants hold all day, while posts fall due, go out and fail as time passes. The demo uses its own
+key and an ``https`` base URL, so no configuration rule is bypassed, and the user's
+``GENVIRAL_API_KEY`` is never read, let alone sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -47,11 +50,16 @@ def demo_requested(flag: bool, environ: Mapping[str, str]) -> bool:
 
 
 def demo_settings() -> Settings:
-    return Settings.from_env({"GENVIRAL_API_KEY": DEMO_KEY, "GENVIRAL_BASE_URL": DEMO_BASE_URL})
+    """The demo's own key (not a Partner API key's form: exempt from that warning) and base URL."""
+    settings = Settings.from_env({"GENVIRAL_API_KEY": DEMO_KEY, "GENVIRAL_BASE_URL": DEMO_BASE_URL})
+    return replace(settings, key_form_unexpected=False)
 
 
-def demo_transport(now: datetime, count: int = DEMO_POST_COUNT) -> httpx.MockTransport:
-    """An in-process Posts API over ``count`` sample posts whose times are relative to ``now``."""
+def demo_transport(
+    clock: Callable[[], datetime] = utc_now, count: int = DEMO_POST_COUNT
+) -> httpx.MockTransport:
+    """An in-process Posts API over ``count`` sample posts, each request answered from the
+    workspace as it stands at ``clock()`` (tests pass a fixed clock)."""
     from urllib.parse import urlsplit
 
     import httpx2 as httpx
@@ -59,12 +67,13 @@ def demo_transport(now: datetime, count: int = DEMO_POST_COUNT) -> httpx.MockTra
     from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
     from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 
-    emulator = PostsEmulator(sample_posts(now, count), {DEMO_KEY: PLAN_OK}, accounts=sample_accounts())
+    emulator = PostsEmulator([], {DEMO_KEY: PLAN_OK}, accounts=sample_accounts())
     base_path = urlsplit(DEMO_BASE_URL).path
 
     def handle(request: httpx.Request) -> httpx.Response:
         authorization = request.headers.get("authorization")
         if request.method == "GET" and request.url.path == base_path + "/posts":
+            emulator.posts = sample_posts(clock(), count)
             answer = emulator.handle(dict(request.url.params), authorization)
         elif request.method == "GET" and request.url.path == base_path + "/accounts":
             answer = emulator.handle_accounts(authorization)
@@ -76,18 +85,16 @@ def demo_transport(now: datetime, count: int = DEMO_POST_COUNT) -> httpx.MockTra
 
 
 def demo_server(
-    now: datetime,
-    *,
-    clock: Callable[[], datetime] = utc_now,
-    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] = utc_now, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> MCPServer[AppState]:
-    """The real server over the sample workspace (times relative to ``now``), every result marked
-    as sample data and the instructions saying so. ``clock`` and ``transport`` are for tests."""
+    """The real server over the sample workspace, every result marked as sample data and the
+    instructions saying so. Results and the workspace follow ``clock`` (tests fix it); ``transport``
+    is for tests too."""
     from genviral_mcp.server import build_server
 
     return build_server(
         demo_settings(),
-        transport=transport or demo_transport(now),
+        transport=transport or demo_transport(clock),
         clock=clock,
         sample_notice=SAMPLE_NOTICE,
         instructions_note=DEMO_INSTRUCTIONS,

@@ -1,22 +1,42 @@
-"""A realistic, deterministic sample workspace in the Posts API's exact wire format.
+"""A realistic, deterministic sample workspace in the Posts API's exact wire format, on a timeline.
 
-Used by the in-process emulator (``--demo``) and by the test suite's stand-in API, so both
-exercise the same data: every status including ``deleted``/``void``, a post fanned out to
-many accounts, provider errors (long ones too), stale errors on published deliveries, long
-and non-Latin captions with emoji, and scheduled times relative to ``now`` so that
-"upcoming" and "overdue" mean something.
+Used by the in-process emulator (``--demo``) and by the test suite's stand-in API, so both exercise the
+same data: every status including ``deleted``/``void``, a post fanned out to every account, provider
+errors as platforms phrase them (long ones too), stale errors on published deliveries, long and
+non-Latin captions with emoji, and batch twins that share one ``created_at``.
+
+**A timeline anchored to the UTC day.** :func:`workspace` plans every post relative to the UTC
+midnight of a day: ids, creation instants and schedules are the same on every start that day (and
+every post was created before that midnight, so none appears or vanishes during the day).
+:meth:`Workspace.at` then evaluates each delivery against a clock: scheduled until it is due, pending
+while the worker runs, then posted, failed or retrying, as planned. A ``--demo`` that runs for hours
+moves with the real clock, and at any hour of the day it has:
+
+* posts due in the next 24 hours;
+* publications and failures in the last hour: a post goes out every 40 minutes and another one fails
+  every 40 minutes, 20 minutes apart, from 70 minutes before the day's midnight to 30 minutes after the
+  next one, each within 6 minutes of its slot;
+* publications yesterday: a post every two hours through the previous day (and, for the evening's
+  next 24 hours, a post every two hours through the next day);
+* overdue posts (one never picked up, one stuck in pending), retries that fail again, and partials.
+
+Past the next midnight a running demo moves on to that day's plan: the same ids, each instant a day
+later. :func:`sample_posts` is a workspace as it stands at ``now``: the test suite's fixed data set.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from genviral_mcp.models import JsonObject
 
 #: (account id, platform, handle). The API only returns ids; the rest helps build URLs.
-ACCOUNTS: tuple[tuple[str, str, str], ...] = (
+Account = tuple[str, str, str]
+ACCOUNTS: tuple[Account, ...] = (
     ("0f4f54d4-8cce-4fb7-8c7b-befbcb8af812", "tiktok", "luna.bakes"),
     ("6b0c8c9c-55ac-4fcb-85ec-70b5a8b0d089", "instagram", "luna.bakes"),
     ("9d2e7a61-3f0b-4c1e-a7d4-52c8e1f0b3a9", "youtube", "LunaBakesTV"),
@@ -27,12 +47,22 @@ ACCOUNTS: tuple[tuple[str, str, str], ...] = (
     ("a1d4f7b2-8c3e-4b95-a0f6-2d7e9c1b4f83", "instagram", "luna.travels"),
 )
 
-#: Connection statuses as ``GET /accounts`` might give them: one account has lost its login.
+#: An account that lost its login four days before the anchor: Genviral's ``/accounts`` lists only
+#: active accounts, so it is missing there, and everything due to it since then fails.
 DISCONNECTED_ACCOUNT_IDS = frozenset({"a1d4f7b2-8c3e-4b95-a0f6-2d7e9c1b4f83"})
+DISCONNECTED_SINCE = -timedelta(days=4)
+#: What Instagram's Graph API answers for a login that is gone (error 190).
+DISCONNECTED_ERROR = (
+    "(#190) Error validating access token: The session has been invalidated because the user changed "
+    "their password or Facebook has changed the session for security reasons."
+)
+CONNECTED = tuple(account for account in ACCOUNTS if account[0] not in DISCONNECTED_ACCOUNT_IDS)
 
 
-def sample_accounts() -> list[JsonObject]:
-    """``GET /accounts``'s list for the sample workspace, in the shape Genviral's CLI reads."""
+def sample_accounts(listed_inactive: bool = False) -> list[JsonObject]:
+    """``GET /accounts``'s list for the sample workspace, as Genviral documents it: only active
+    accounts. ``listed_inactive`` also lists the disconnected one, with ``status: "disconnected"``
+    (the other shape an account list may take; tests of that path use it)."""
     return [
         {
             "id": account_id,
@@ -40,9 +70,10 @@ def sample_accounts() -> list[JsonObject]:
             "type": "hosted" if index % 3 else "byo",
             "username": handle,
             "display_name": handle.replace(".", " ").replace("-", " ").title(),
-            "status": "disconnected" if account_id in DISCONNECTED_ACCOUNT_IDS else "connected",
+            "status": "disconnected" if account_id in DISCONNECTED_ACCOUNT_IDS else "active",
         }
         for index, (account_id, platform, handle) in enumerate(ACCOUNTS)
+        if listed_inactive or account_id not in DISCONNECTED_ACCOUNT_IDS
     ]
 
 
@@ -93,6 +124,7 @@ PROVIDER_ERRORS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: The history's status mix (weights), spread over the 60 days before the anchor.
 _CANONICAL_MIX: tuple[tuple[str, int], ...] = (
     ("posted", 38),
     ("scheduled", 14),
@@ -104,6 +136,27 @@ _CANONICAL_MIX: tuple[tuple[str, int], ...] = (
     ("deleted", 5),
     ("void", 3),
 )
+HISTORY_DAYS = 60
+
+#: The pulse of recent news: a post goes out every PULSE from PULSE_FROM to PULSE_UNTIL (relative
+#: to the anchor); a failure slot every PULSE too, half a pulse later.
+PULSE = timedelta(minutes=40)
+PULSE_FROM = -timedelta(minutes=70)
+PULSE_UNTIL = timedelta(days=1, minutes=30)
+#: The worker publishes or fails a due delivery within this many seconds of its scheduled time.
+WORKER_SECONDS = (60, 360)
+#: A retry is attempted again this often, this many times, and then given up (failed).
+RETRY_EVERY = timedelta(minutes=90)
+RETRY_ATTEMPTS = 3
+#: Yesterday: a post every two hours, from 23:20 before the anchor; tomorrow: from 01:00 after the
+#: next midnight.
+YESTERDAY_POSTS = 11
+TOMORROW_POSTS = 12
+#: When a picked-up delivery records its first attempt, after it fell due.
+PICKED_UP = timedelta(seconds=20)
+
+#: What a planned delivery does once it falls due.
+PUBLISH, FAIL, RETRY, WAIT, STUCK = "publish", "fail", "retry", "wait", "stuck"
 
 
 def _iso_ms(moment: datetime) -> str:
@@ -115,6 +168,113 @@ def _iso_ms(moment: datetime) -> str:
 
 def _iso_s(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=(moment.microsecond // 1000) * 1000)
+
+
+def anchor_of(now: datetime) -> datetime:
+    """The UTC midnight that starts ``now``'s day: what a workspace is planned around."""
+    return now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    """One account's delivery of a post: what happens to it once it falls due, and when.
+
+    ``outcome`` is :data:`PUBLISH`, :data:`FAIL`, :data:`RETRY` (attempts at ``done`` and each of
+    ``retries``; failed after the last one when ``gives_up``), :data:`WAIT` (never picked up),
+    :data:`STUCK` (picked up, never finished), or a status shown as it is (``draft``, ``deleted``).
+    """
+
+    account: Account
+    outcome: str
+    due: datetime
+    done: datetime
+    error: str | None = None
+    url: str | None = None
+    retries: tuple[datetime, ...] = ()
+    gives_up: bool = False
+
+    def state(self, now: datetime) -> JsonObject:
+        """The delivery as the API shows it at ``now``."""
+        status, published, error, attempted, url = "scheduled", None, None, None, None
+        if self.outcome not in (PUBLISH, FAIL, RETRY, WAIT, STUCK):
+            status = self.outcome
+        elif now >= self.due and self.outcome != WAIT:
+            status = "pending"
+            if now >= self.due + PICKED_UP:
+                attempted = self.due + PICKED_UP
+            if self.outcome == PUBLISH and now >= self.done:
+                status, published, url = "posted", self.done, self.url
+                attempted, error = self.done - timedelta(seconds=8), self.error  # an earlier attempt's
+            elif self.outcome == FAIL and now >= self.done:
+                status, error, attempted = "failed", self.error, self.done
+            elif self.outcome == RETRY and now >= self.done:
+                attempts = [moment for moment in (self.done, *self.retries) if moment <= now]
+                given_up = self.gives_up and len(attempts) == 1 + len(self.retries)
+                status, error, attempted = ("failed" if given_up else "retry"), self.error, attempts[-1]
+        return {
+            "account_id": self.account[0],
+            "status": status,
+            "published_at": _iso_ms(published) if published else None,
+            "error_message": error,
+            "last_attempted_at": _iso_ms(attempted) if attempted else None,
+            "published_url": url,
+        }
+
+
+def post_status(statuses: list[str]) -> str:
+    """A post's status from its deliveries' (a fixed status such as ``draft`` is kept as it is)."""
+    if all(status == "scheduled" for status in statuses):
+        return "scheduled"
+    if any(status in ("scheduled", "pending") for status in statuses):
+        return "pending"
+    if "retry" in statuses:
+        return "retry"
+    if set(statuses) == {"posted"}:
+        return "posted"
+    return "partial" if "posted" in statuses else "failed"
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """A post's fixed facts (id, instants, content) and its deliveries' plans."""
+
+    id: str
+    created: datetime
+    scheduled: datetime
+    content: JsonObject
+    deliveries: tuple[DeliveryPlan, ...]
+    fixed_status: str | None = None
+
+    def at(self, now: datetime) -> JsonObject:
+        """The post in the API's wire format, as it stands at ``now``."""
+        states = [delivery.state(now) for delivery in self.deliveries]
+        return {
+            "id": self.id,
+            "caption": self.content["caption"],
+            "status": self.fixed_status or post_status([state["status"] for state in states]),
+            "scheduled_at": _iso_s(self.scheduled),
+            "created_at": _iso_ms(self.created),
+            "media": dict(self.content["media"]),
+            "music_url": self.content["music_url"],
+            "tiktok": self.content["tiktok"] and dict(self.content["tiktok"]),
+            "pinterest": self.content["pinterest"] and dict(self.content["pinterest"]),
+            "accounts": {"total": len(states), "states": states},
+        }
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Every planned post of one anchor day, newest created first."""
+
+    anchor: datetime
+    posts: tuple[PlannedPost, ...]
+
+    def at(self, now: datetime) -> list[JsonObject]:
+        return [post.at(now) for post in self.posts]
 
 
 def _published_url(platform: str, handle: str, rng: random.Random) -> str:
@@ -129,95 +289,55 @@ def _published_url(platform: str, handle: str, rng: random.Random) -> str:
     }[platform]
 
 
-class _Builder:
-    """Builds one post at a time from a seeded generator."""
+class _Planner:
+    """Plans posts from one seeded generator, relative to the anchor."""
 
-    def __init__(self, now: datetime, rng: random.Random) -> None:
-        self.now = now
+    def __init__(self, anchor: datetime, rng: random.Random) -> None:
+        self.anchor = anchor
         self.rng = rng
+        self.disconnected_at = anchor + DISCONNECTED_SINCE
 
-    def pick_accounts(self, fan_out: int) -> list[tuple[str, str, str]]:
-        return self.rng.sample(list(ACCOUNTS), k=min(fan_out, len(ACCOUNTS)))
+    def seconds(self, low: int, high: int) -> timedelta:
+        return timedelta(seconds=self.rng.randrange(low, high))
 
-    def state(
-        self, account: tuple[str, str, str], status: str, scheduled: datetime, *, stale_error: bool = False
-    ) -> JsonObject:
-        account_id, platform, handle = account
+    def delivery(
+        self, account: Account, outcome: str, due: datetime, *, stale_error: bool = False
+    ) -> DeliveryPlan:
+        """One delivery's plan; on the disconnected account, whatever falls due after it lost its
+        login fails with the platform's session error."""
         rng = self.rng
-        entry: JsonObject = {
-            "account_id": account_id,
-            "status": status,
-            "published_at": None,
-            "error_message": None,
-            "last_attempted_at": None,
-            "published_url": None,
-        }
-        if status == "posted":
-            published = min(
-                scheduled + timedelta(seconds=rng.randrange(20, 900)), self.now - timedelta(seconds=5)
+        platform, handle = account[1], account[2]
+        worker = self.seconds(*WORKER_SECONDS)
+        if (
+            account[0] in DISCONNECTED_ACCOUNT_IDS
+            and due >= self.disconnected_at
+            and outcome in (PUBLISH, RETRY)
+        ):
+            return DeliveryPlan(account, FAIL, due, due + worker, DISCONNECTED_ERROR)
+        if outcome == PUBLISH:
+            error = rng.choice(PROVIDER_ERRORS[platform]) if stale_error else None
+            return DeliveryPlan(
+                account, PUBLISH, due, due + worker, error, _published_url(platform, handle, rng)
             )
-            entry["published_at"] = _iso_ms(published)
-            entry["last_attempted_at"] = _iso_ms(published - timedelta(seconds=rng.randrange(2, 20)))
-            entry["published_url"] = _published_url(platform, handle, rng)
-            if stale_error:
-                entry["error_message"] = rng.choice(PROVIDER_ERRORS[platform])
-        elif status in ("failed", "retry"):
-            entry["error_message"] = rng.choice(PROVIDER_ERRORS[platform])
-            entry["last_attempted_at"] = _iso_ms(scheduled + timedelta(seconds=rng.randrange(5, 600)))
-        elif status == "pending" and scheduled < self.now:
-            entry["last_attempted_at"] = _iso_ms(scheduled + timedelta(seconds=rng.randrange(1, 60)))
-        return entry
+        if outcome in (FAIL, RETRY):
+            error = rng.choice(PROVIDER_ERRORS[platform])
+            return DeliveryPlan(account, outcome, due, due + worker, error)
+        return DeliveryPlan(account, outcome, due, due)
 
-    def deliveries(
-        self, status: str, accounts: list[tuple[str, str, str]], scheduled: datetime
-    ) -> list[JsonObject]:
-        rng = self.rng
-        if status == "partial":
-            n_ok = rng.randrange(1, len(accounts)) if len(accounts) > 1 else 0
-            per = ["posted"] * n_ok + [rng.choice(["failed", "failed", "retry"])] * (len(accounts) - n_ok)
-        elif status == "retry":
-            per = ["retry"] + ["posted"] * (len(accounts) - 1)
-        else:
-            per = [status] * len(accounts)
-        return [
-            self.state(acc, s, scheduled, stale_error=(s == "posted" and rng.random() < 0.12))
-            for acc, s in zip(accounts, per, strict=True)
-        ]
+    def retry(self, account: Account, due: datetime, attempts: int) -> DeliveryPlan:
+        """A delivery retried ``attempts`` times, ``RETRY_EVERY`` apart, then given up."""
+        plan = self.delivery(account, RETRY, due)
+        if plan.outcome != RETRY:
+            return plan
+        later = tuple(plan.done + RETRY_EVERY * n for n in range(1, attempts))
+        return replace(plan, retries=later, gives_up=True)
 
-    def scheduled_for(self, status: str, created: datetime) -> datetime:
+    def content(self, accounts: list[Account]) -> JsonObject:
         rng = self.rng
-        if status == "scheduled":
-            roll = rng.random()
-            if roll < 0.15:  # overdue: scheduled hours ago, never picked up
-                return self.now - timedelta(hours=rng.randrange(2, 30))
-            return self.now + timedelta(minutes=rng.randrange(30, 14 * 24 * 60))
-        if status == "pending":
-            roll = rng.random()
-            if roll < 0.4:  # young pending: TikTok's worker has not run yet
-                return self.now - timedelta(minutes=rng.randrange(1, 5))
-            if roll < 0.7:  # stuck pending
-                return self.now - timedelta(hours=rng.randrange(1, 20))
-            return self.now + timedelta(minutes=rng.randrange(5, 600))
-        if status == "draft":
-            return created + timedelta(days=rng.randrange(1, 20))
-        return created + timedelta(minutes=rng.randrange(10, 3 * 24 * 60))
-
-    def post(self, status: str, created: datetime, fan_out: int) -> JsonObject:
-        rng = self.rng
-        accounts = self.pick_accounts(fan_out)
-        scheduled = self.scheduled_for(status, created)
-        if status in ("posted", "failed", "partial", "retry", "deleted", "void"):
-            scheduled = min(scheduled, self.now - timedelta(minutes=rng.randrange(10, 120)))
-            if scheduled < created:  # went out between creation and now
-                scheduled = created + (self.now - created) / 3
         media_type = rng.choice(["video", "video", "video", "image", "slideshow"])
         platforms = {platform for _, platform, _ in accounts}
-        post: JsonObject = {
-            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        return {
             "caption": rng.choice(CAPTIONS),
-            "status": status,
-            "scheduled_at": _iso_s(scheduled),
-            "created_at": _iso_ms(created),
             "media": {
                 "type": media_type,
                 "url": f"https://cdn.genviral.example/media/{rng.getrandbits(48):012x}."
@@ -242,32 +362,215 @@ class _Builder:
                 if "pinterest" in platforms
                 else None
             ),
-            "accounts": {"total": len(accounts), "states": self.deliveries(status, accounts, scheduled)},
         }
-        return post
+
+    def post(
+        self,
+        created: datetime,
+        scheduled: datetime,
+        deliveries: list[DeliveryPlan],
+        fixed_status: str | None = None,
+    ) -> PlannedPost:
+        accounts = [delivery.account for delivery in deliveries]
+        return PlannedPost(
+            id=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            created=_ms(created),
+            scheduled=scheduled.replace(microsecond=0),
+            content=self.content(accounts),
+            deliveries=tuple(deliveries),
+            fixed_status=fixed_status,
+        )
+
+    def accounts(self, fan_out: int, pool: tuple[Account, ...] = ACCOUNTS) -> list[Account]:
+        return self.rng.sample(list(pool), k=min(fan_out, len(pool)))
+
+    def spare(self, plans: list[DeliveryPlan]) -> Account:
+        """An account the post does not deliver to yet."""
+        taken = {plan.account for plan in plans}
+        return self.rng.choice([account for account in ACCOUNTS if account not in taken])
+
+    def created_before(self, due: datetime) -> datetime:
+        """Made between 20 minutes and three days before it was due, and before the anchor."""
+        return min(due, self.anchor) - self.seconds(20 * 60, 3 * 24 * 3600)
+
+    # --- the recent timeline -----------------------------------------------------------------
+
+    def overdue(self) -> list[PlannedPost]:
+        """Due hours before the anchor and never done: overdue all day."""
+        never_picked = self.anchor - timedelta(hours=3, minutes=10)
+        stuck = self.anchor - timedelta(hours=20)
+        waiting = self.accounts(2, CONNECTED)
+        return [
+            self.post(
+                self.created_before(never_picked),
+                never_picked,
+                [self.delivery(account, WAIT, never_picked) for account in waiting],
+            ),
+            self.post(self.created_before(stuck), stuck, [self.delivery(ACCOUNTS[0], STUCK, stuck)]),
+        ]
+
+    def yesterday(self) -> list[PlannedPost]:
+        """A post every two hours through the day before the anchor; one of them partial."""
+        posts = []
+        for index in range(YESTERDAY_POSTS):
+            due = self.anchor - timedelta(hours=23, minutes=20) + timedelta(hours=2) * index
+            accounts = self.accounts(self.rng.choice([1, 2, 2, 3]), CONNECTED)
+            plans = [
+                self.delivery(account, PUBLISH, due, stale_error=self.rng.random() < 0.12)
+                for account in accounts
+            ]
+            if index == 4:  # partial: one more account, which fails
+                plans.append(self.delivery(self.spare(plans), FAIL, due))
+            posts.append(self.post(self.created_before(due), due, plans))
+        return posts
+
+    def tomorrow(self) -> list[PlannedPost]:
+        """A post every two hours through the day after the anchor: late in the day, the next 24
+        hours still hold more than the pulse's last slots."""
+        posts = []
+        for index in range(TOMORROW_POSTS):
+            due = self.anchor + timedelta(days=1, hours=1) + timedelta(hours=2) * index
+            accounts = self.accounts(self.rng.choice([1, 2, 2, 3]), ACCOUNTS)
+            posts.append(
+                self.post(self.created_before(due), due, [self.delivery(a, PUBLISH, due) for a in accounts])
+            )
+        return posts
+
+    def pulse(self) -> list[PlannedPost]:
+        """A publication every PULSE; every fourth slot partial, one slot fanned out to every account."""
+        posts = []
+        due, slot = self.anchor + PULSE_FROM, 0
+        while due <= self.anchor + PULSE_UNTIL:
+            fan_out = [1, 2, 1, 1][slot % 4]
+            plans = [
+                self.delivery(account, PUBLISH, due, stale_error=slot % 4 == 3)
+                for account in self.accounts(fan_out, CONNECTED)
+            ]
+            if slot % 4 == 2:  # partial: one more account, which fails
+                plans.append(self.delivery(self.spare(plans), FAIL, due))
+            if slot == 13:  # one post to every account (the disconnected one fails)
+                plans = [self.delivery(account, PUBLISH, due) for account in ACCOUNTS]
+            posts.append(self.post(self.created_before(due), due, plans))
+            due, slot = due + PULSE, slot + 1
+        return posts
+
+    def failures(self) -> list[PlannedPost]:
+        """A failure every PULSE, half a pulse after the publications: failed posts, and retries that
+        fail again every RETRY_EVERY before they are given up."""
+        posts = []
+        due, slot = self.anchor + PULSE_FROM + PULSE / 2, 0
+        while due <= self.anchor + PULSE_UNTIL:
+            kind = slot % 3
+            if kind == 0:
+                plans = [self.delivery(account, FAIL, due) for account in self.accounts(1)]
+            elif kind == 1:
+                first, *others = self.accounts(self.rng.choice([1, 2]), CONNECTED)
+                plans = [self.retry(first, due, RETRY_ATTEMPTS)]
+                plans += [self.delivery(account, PUBLISH, due) for account in others]
+            else:
+                plans = [self.delivery(account, FAIL, due) for account in self.accounts(2)]
+            posts.append(self.post(self.created_before(due), due, plans))
+            due, slot = due + PULSE, slot + 1
+        return posts
+
+    # --- the history ---------------------------------------------------------------------------
+
+    def history(self, count: int) -> list[PlannedPost]:
+        """``count`` posts created over the 60 days before the anchor, in the canonical status mix."""
+        rng = self.rng
+        statuses = _mix(count, rng)
+        span = timedelta(days=HISTORY_DAYS).total_seconds()
+        offsets = sorted(rng.uniform(60, span) for _ in range(count))
+        posts = []
+        for index, (offset, status) in enumerate(zip(offsets, statuses, strict=True)):
+            created = self.anchor - timedelta(seconds=offset)
+            fan_out = len(ACCOUNTS) if index % 25 == 3 else rng.choice([1, 1, 2, 2, 3, 4])
+            posts.append(self.past_post(status, created, fan_out))
+        return posts
+
+    def past_post(self, status: str, created: datetime, fan_out: int) -> PlannedPost:
+        rng = self.rng
+        if status == "partial":
+            fan_out = max(fan_out, 2)
+        accounts = self.accounts(fan_out)
+        due = self.history_due(status, created)
+        if status in ("draft", "deleted", "void"):
+            return self.post(created, due, [self.delivery(a, status, due) for a in accounts], status)
+        if status == "scheduled":
+            outcome = WAIT if due < self.anchor else PUBLISH
+            plans = [self.delivery(account, outcome, due) for account in accounts]
+        elif status == "pending":
+            outcome = STUCK if due < self.anchor else PUBLISH
+            plans = [self.delivery(account, outcome, due) for account in accounts]
+        elif status == "partial":
+            published = rng.randrange(1, len(accounts))
+            plans = [self.delivery(a, PUBLISH, due) for a in accounts[:published]]
+            plans += [self.delivery(a, FAIL, due) for a in accounts[published:]]
+        elif status == "retry":
+            plans = [self.delivery(accounts[0], RETRY, due)]  # waiting for its next attempt
+            plans += [self.delivery(a, PUBLISH, due, stale_error=rng.random() < 0.12) for a in accounts[1:]]
+        else:
+            outcome = FAIL if status == "failed" else PUBLISH
+            plans = [self.delivery(a, outcome, due, stale_error=rng.random() < 0.12) for a in accounts]
+        return self.post(created, due, plans)
+
+    def history_due(self, status: str, created: datetime) -> datetime:
+        rng = self.rng
+        anchor = self.anchor
+        if status == "scheduled":
+            if rng.random() < 0.15:  # overdue: due hours ago, never picked up
+                return anchor - timedelta(hours=rng.randrange(2, 30))
+            return anchor + timedelta(minutes=rng.randrange(30, 14 * 24 * 60))
+        if status == "pending":
+            if rng.random() < 0.3:  # stuck pending
+                return anchor - timedelta(hours=rng.randrange(1, 20))
+            return anchor + timedelta(minutes=rng.randrange(5, 600))
+        if status == "draft":
+            return created + timedelta(days=rng.randrange(1, 20))
+        due = created + timedelta(minutes=rng.randrange(10, 3 * 24 * 60))
+        due = min(due, anchor - timedelta(minutes=rng.randrange(10, 120)))
+        if due < created:  # went out between creation and the anchor
+            due = created + (anchor - created) / 3
+        return due
+
+
+def _mix(count: int, rng: random.Random) -> list[str]:
+    """``count`` statuses in the canonical proportions (every one at least once), shuffled."""
+    total = sum(weight for _, weight in _CANONICAL_MIX)
+    shares = {status: max(1, count * weight // total) for status, weight in _CANONICAL_MIX}
+    while sum(shares.values()) < count:
+        shares["posted"] += 1
+    while sum(shares.values()) > count and shares["posted"] > 1:
+        shares["posted"] -= 1
+    statuses = [status for status, share in shares.items() for _ in range(share)][:count]
+    rng.shuffle(statuses)
+    return statuses
+
+
+@lru_cache(maxsize=8)
+def workspace(anchor: datetime, count: int = 200, seed: int = 7) -> Workspace:
+    """The plan of ``count`` posts around ``anchor`` (a UTC midnight), newest created first.
+
+    The recent timeline (about 100 posts: the pulse, the failures, yesterday, tomorrow and the
+    overdue ones) comes first; the rest is history. With fewer than that, only the first ``count`` are kept.
+    """
+    planner = _Planner(anchor, random.Random(seed))
+    recent = (
+        planner.overdue() + planner.yesterday() + planner.pulse() + planner.failures() + planner.tomorrow()
+    )
+    history = planner.history(max(0, count - len(recent)))
+    _add_batch_twins(history)
+    posts = sorted((recent + history)[:count], key=lambda post: post.created, reverse=True)
+    return Workspace(anchor, tuple(posts))
 
 
 def sample_posts(now: datetime, count: int = 200, seed: int = 7) -> list[JsonObject]:
-    """Return ``count`` posts, newest first, created over the ~60 days before ``now``."""
-    rng = random.Random(seed)
-    builder = _Builder(now.astimezone(timezone.utc), rng)
-    statuses = [s for s, w in _CANONICAL_MIX for _ in range(w)]
-    span = timedelta(days=60).total_seconds()
-    offsets = sorted((rng.uniform(60, span) for _ in range(count)), reverse=False)
-    posts: list[JsonObject] = []
-    for index, offset in enumerate(offsets):
-        created = builder.now - timedelta(seconds=offset)
-        created = created.replace(microsecond=(created.microsecond // 1000) * 1000)
-        status = rng.choice(statuses)
-        fan_out = len(ACCOUNTS) if index % 25 == 3 else rng.choice([1, 1, 2, 2, 3, 4])
-        posts.append(builder.post(status, created, fan_out))
-    _add_batch_twins(posts, rng)
-    posts.sort(key=lambda p: p["created_at"], reverse=True)
-    return posts
+    """``count`` posts, newest created first, as the day's workspace stands at ``now``."""
+    return workspace(anchor_of(now), count, seed).at(now.astimezone(timezone.utc))
 
 
-def _add_batch_twins(posts: list[JsonObject], rng: random.Random) -> None:
-    """Give a few posts the exact ``created_at`` of another, as a batch insert would."""
+def _add_batch_twins(posts: list[PlannedPost]) -> None:
+    """Give a few posts the exact creation instant of another, as a batch insert would."""
+    posts.sort(key=lambda post: post.created, reverse=True)
     for index in range(10, len(posts) - 1, 37):
-        posts[index + 1]["created_at"] = posts[index]["created_at"]
-        rng.random()
+        posts[index + 1] = replace(posts[index + 1], created=posts[index].created)
