@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -293,3 +294,19 @@ def test_help_documents_the_json_exit_codes() -> None:
         assert line in flat, line
     main = run_command("--help")
     assert "check --json --changed-since" in main.stdout
+
+
+def test_the_readme_documents_both_sets_of_exit_codes() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.partition("## Troubleshooting: `genviral-mcp check`")[2].partition("\n## ")[0]
+    for row in (
+        "| 0 | `All good",
+        "| 1 | `API FAILED:`",
+        "| 2 | `Configuration problem:`",
+        "| 0 | nothing needs attention, and coverage was exact |",
+        "| 1 | something needs attention (whatever the coverage) |",
+        "| 2 | a configuration problem",
+        "| 3 | Genviral unreachable or refusing",
+        "`--changed-since T`",
+    ):
+        assert row in section, row
