@@ -122,8 +122,8 @@ async def test_the_first_call_lists_exactly_the_news_and_the_next_only_what_is_n
         assert first["needs_attention"]["deliveries"] == len(expected.attention)
         assert first["needs_attention"]["older_deliveries"] == expected.older == 4
         assert first["needs_attention"]["older"] == (
-            "And 4 older deliveries on 4 posts still need attention and 1 account not active with nothing "
-            "new: not news, so not listed (see the summary without changed_since)."
+            "And 4 older deliveries on 4 posts still need attention, and 1 account that is not active has "
+            "nothing new: not news, so not listed (see the summary without changed_since)."
         )
         [gone] = first["needs_attention"]["accounts_not_active"]
         assert gone["change"] in attention and GONE_C in gone["change"], "C failed since; E only long ago"
@@ -143,7 +143,7 @@ async def test_the_first_call_lists_exactly_the_news_and_the_next_only_what_is_n
     assert second["needs_attention"]["deliveries"] == 1
     assert second["needs_attention"]["older_deliveries"] == expected.older + len(expected.attention)
     assert "accounts_not_active" not in second["needs_attention"]
-    assert "2 accounts not active with nothing new" in second["needs_attention"]["older"]
+    assert "2 accounts that are not active have nothing new" in second["needs_attention"]["older"]
     assert account_ids(second) == {ACTIVE_B}
     assert second["as_of"] == exact(clock.now - AS_OF_MARGIN)
 

@@ -215,6 +215,15 @@ def test_exit_3_when_coverage_is_incomplete_and_nothing_was_found(api: StandInAp
     assert summary["coverage"].startswith("incomplete") and summary["needs_attention"]["deliveries"] == 0
 
 
+def test_warnings_go_to_stderr_and_stdout_stays_one_json_object(api: StandInApi) -> None:
+    quiet(api)
+    code, stdout, stderr = check_json({**env_for(api), "GENVIRAL_API_KEY": f'"Bearer {KEY}"'})
+    assert code == EXIT_OK
+    assert summary_of(stdout)["coverage"].startswith("exact")
+    assert "GENVIRAL_API_KEY had" in stderr and "removed" in stderr
+    assert SECRET not in stdout + stderr
+
+
 # --- --changed-since in plain mode, and the key ---------------------------------------------------
 
 

@@ -797,11 +797,12 @@ def _older(facts: DeliveryFacts) -> str | None:
             f"{facts.older_deliveries} older {noun} on {_posts(facts.older_posts)} still {verb} attention"
         )
     if facts.older_inactive:
-        accounts = "account" if facts.older_inactive == 1 else "accounts"
-        parts.append(f"{facts.older_inactive} {accounts} not active with nothing new")
+        one = facts.older_inactive == 1
+        them = "account that is not active has" if one else "accounts that are not active have"
+        parts.append(f"{facts.older_inactive} {them} nothing new")
     if not parts:
         return None
-    return f"And {' and '.join(parts)}: not news, so not listed (see the summary without changed_since)."
+    return f"And {', and '.join(parts)}: not news, so not listed (see the summary without changed_since)."
 
 
 #: A summary's lists the size guard may cut: where each is, and the count of what it left out.
