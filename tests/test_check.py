@@ -299,7 +299,8 @@ def test_a_bad_check_option_prints_checks_own_usage(args: list[str], error: str)
     assert done.returncode == 2 and done.stdout == ""
     usage, message = done.stderr.strip().splitlines()
     assert (
-        usage == "usage: genviral-mcp check [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]"
+        usage == "usage: genviral-mcp check [--demo] [--json] [--changed-since T] [--base-url URL] "
+        "[--timeout SECONDS] [--log-level LEVEL]"
     )
     assert message.startswith(error), message
 

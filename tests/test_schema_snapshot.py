@@ -51,9 +51,16 @@ async def test_schema_essentials() -> None:
         "published_since",
         "published_until",
         "max_items",
+        "changed_since",
     }
     assert summary.description is not None
     assert "PUBLISH" in summary.description and "list_posts" in summary.description
+    changed = summary.input_schema["properties"]["changed_since"]
+    assert "as_of" in changed["description"] and "published_since" in changed["description"]
+    assert "as_of" in summary.description and "15 minutes" in summary.description
+    output = summary.output_schema or {}
+    assert "as_of" in output["required"]
+    assert "15 minutes" in output["properties"]["as_of"]["description"]
     for tool in tools.values():
         assert tool.annotations is not None and tool.annotations.read_only_hint is True
         assert tool.input_schema["additionalProperties"] is False

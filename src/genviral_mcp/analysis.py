@@ -64,6 +64,37 @@ def _moment(delivery: Delivery, post: Post) -> datetime:
     return _EPOCH
 
 
+def news_moment(post: Post, delivery: Delivery) -> datetime | None:
+    """When a delivery that has not gone out became news, for ``changed_since`` (why each moment is
+    safe to judge by: :mod:`genviral_mcp.cursor`).
+
+    A failure (failed, partial, retry): its latest attempt, ``last_attempted_at`` (missing: the
+    scheduled time), so a retry that fails again is news again. A delivery still waiting (pending,
+    scheduled): the end of its grace period, when it became overdue. Never before the post was
+    created: a post made when it was already late is news from then. ``None`` for any other status.
+    """
+    if delivery.status in FAILURE_STATUSES:
+        moment = _moment(delivery, post)
+    elif delivery.status in WAITING_STATUSES:
+        scheduled = parse_iso(post.scheduled_at)
+        if scheduled is None:
+            return None
+        moment = scheduled + OVERDUE_AFTER
+    else:
+        return None
+    created = parse_iso(post.created_at)
+    return moment if created is None else max(moment, created)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One piece of news: a delivery (post, account) and the instant it became news."""
+
+    moment: datetime
+    post_id: str
+    account_id: str
+
+
 @dataclass
 class CauseGroup:
     """Deliveries that need a human for the same reason."""
@@ -76,6 +107,8 @@ class CauseGroup:
     posts: dict[str, Post] = field(default_factory=dict)
     newest: datetime = _EPOCH
     _post_newest: dict[str, datetime] = field(default_factory=dict)
+    #: With ``changed_since``: each delivery's news, newest first once :func:`analyse` has sorted them.
+    changes: list[Change] = field(default_factory=list)
 
     def add(self, post: Post, delivery: Delivery, moment: datetime) -> None:
         self.deliveries += 1
@@ -87,6 +120,7 @@ class CauseGroup:
     def sort_posts(self) -> None:
         order = sorted(self.posts, key=lambda post_id: self._post_newest[post_id], reverse=True)
         self.posts = {post_id: self.posts[post_id] for post_id in order}
+        self.changes.sort(key=lambda change: (change.moment, change.post_id, change.account_id), reverse=True)
 
 
 @dataclass
@@ -121,6 +155,8 @@ class InactiveAccount:
     condition: str
     #: Its deliveries that have not gone out (failed, partial, retry, pending, scheduled).
     deliveries: int = 0
+    #: With ``changed_since``: its newest delivery that failed or fell due since then, if any.
+    latest: Change | None = None
 
 
 @dataclass
@@ -133,6 +169,11 @@ class DeliveryFacts:
     went_out_deliveries: int = 0
     accounts: dict[str, AccountActivity] = field(default_factory=dict)
     inactive: dict[str, InactiveAccount] = field(default_factory=dict)
+    #: With ``changed_since``: deliveries (and their posts) that still need attention but are not
+    #: news, and inactive accounts with nothing new: counted, not listed.
+    older_deliveries: int = 0
+    older_posts: int = 0
+    older_inactive: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +184,8 @@ class Windows:
     upcoming_until: datetime
     published_since: datetime
     published_until: datetime
+    #: ``changed_since``: only what became news at or after it is listed (the rest is counted).
+    changed_since: datetime | None = None
 
 
 def _cause(delivery: Delivery, waiting: bool) -> tuple[str, str, str | None]:
@@ -172,7 +215,7 @@ def analyse(
         if condition is not None:
             facts.inactive[account_id] = InactiveAccount(condition)
     for post in posts:
-        _attention(post, windows.now, groups, facts)
+        _attention(post, windows.now, groups, facts, windows.changed_since)
         _went_out(post, windows, facts)
         _upcoming(post, windows, facts)
         for delivery in post.deliveries:
@@ -182,6 +225,9 @@ def analyse(
             if condition is not None:
                 facts.accounts.setdefault(delivery.account_id, AccountActivity())
                 facts.inactive.setdefault(delivery.account_id, InactiveAccount(condition)).deliveries += 1
+                _inactive_news(post, delivery, windows, facts.inactive[delivery.account_id])
+    if windows.changed_since is not None:
+        _news_only(facts)
     for group in groups.values():
         group.sort_posts()
     facts.causes = sorted(groups.values(), key=lambda group: (-group.deliveries, -group.newest.timestamp()))
@@ -202,8 +248,25 @@ def _upcoming(post: Post, windows: Windows, facts: DeliveryFacts) -> None:
             facts.accounts.setdefault(delivery.account_id, AccountActivity())
 
 
-def _attention(post: Post, now: datetime, groups: dict[str, CauseGroup], facts: DeliveryFacts) -> None:
+def _is_news(post: Post, delivery: Delivery, since: datetime) -> bool:
+    moment = news_moment(post, delivery)
+    return moment is not None and moment >= since
+
+
+def _attention(
+    post: Post,
+    now: datetime,
+    groups: dict[str, CauseGroup],
+    facts: DeliveryFacts,
+    since: datetime | None = None,
+) -> None:
     flagged = flag(post, now)
+    if since is not None:  # only news is listed; what is older is counted
+        news = [delivery for delivery in flagged if _is_news(post, delivery, since)]
+        if len(news) < len(flagged):
+            facts.older_posts += 1
+            facts.older_deliveries += len(flagged) - len(news)
+        flagged = news
     if not flagged:
         return
     facts.attention_posts += 1
@@ -212,6 +275,10 @@ def _attention(post: Post, now: datetime, groups: dict[str, CauseGroup], facts: 
         key, cause, fix = _cause(delivery, delivery.status in WAITING_STATUSES)
         moment = _moment(delivery, post)
         groups.setdefault(key, CauseGroup(cause, fix)).add(post, delivery, moment)
+        if since is not None:
+            groups[key].changes.append(
+                Change(news_moment(post, delivery) or moment, post.id, delivery.account_id)
+            )
         activity = facts.accounts.setdefault(delivery.account_id, AccountActivity())
         activity.needs_attention += 1
         if delivery.error_message and moment >= activity.last_error_at:
@@ -233,3 +300,34 @@ def _went_out(post: Post, windows: Windows, facts: DeliveryFacts) -> None:
             WentOut(post, min(moment for moment, _ in published), [delivery for _, delivery in published])
         )
         facts.went_out_deliveries += len(published)
+
+
+def _inactive_news(post: Post, delivery: Delivery, windows: Windows, account: InactiveAccount) -> None:
+    """With ``changed_since``: an inactive account is news when one of its deliveries failed, or fell
+    due, since then (a waiting delivery counts from its grace period's end, so a little earlier)."""
+    since = windows.changed_since
+    moment = news_moment(post, delivery)
+    if since is None or moment is None or moment < since:
+        return
+    scheduled = parse_iso(post.scheduled_at)
+    if delivery.status in WAITING_STATUSES and (scheduled is None or scheduled > windows.now):
+        return  # not due yet: upcoming, with its warning
+    change = Change(moment, post.id, delivery.account_id)
+    if account.latest is None or (change.moment, change.post_id) > (
+        account.latest.moment,
+        account.latest.post_id,
+    ):
+        account.latest = change
+
+
+def _news_only(facts: DeliveryFacts) -> None:
+    """With ``changed_since``: inactive accounts and accounts that have news, the others counted."""
+    quiet = [account_id for account_id, account in facts.inactive.items() if account.latest is None]
+    facts.older_inactive = len(quiet)
+    for account_id in quiet:
+        del facts.inactive[account_id]
+    facts.accounts = {
+        account_id: activity
+        for account_id, activity in facts.accounts.items()
+        if activity.published_in_window or activity.needs_attention or account_id in facts.inactive
+    }

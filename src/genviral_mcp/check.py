@@ -1,10 +1,17 @@
-"""``genviral-mcp check``: is this set-up going to work? Answered for a person in a terminal.
+"""``genviral-mcp check``: is this set-up going to work? Answered for a person in a terminal, or
+(``--json``) for a script.
 
 It validates the configuration the way the server does, takes the default delivery summary
 through the same client and code (a few requests), and prints a short status. On failure it
 prints the message a tool call would give. Exit codes: 0 all good, 1 the API refused or failed,
 2 the configuration is wrong. The key is never printed, and text from the API is cleaned of
 control characters before it reaches the terminal.
+
+``--json`` prints the summary's ``structuredContent`` as one JSON object on stdout (messages go
+to stderr) and exits with a code a script can branch on: 0 nothing needs attention and coverage
+was exact, 1 something needs attention, 2 a configuration problem, 3 Genviral unreachable or
+refusing, or coverage incomplete with nothing found. ``--changed-since T`` (either mode) applies
+``get_delivery_summary``'s ``changed_since`` and says the ``as_of`` to pass next time.
 """
 
 from __future__ import annotations
@@ -25,16 +32,20 @@ from genviral_mcp.accounts import HEALTHY_CONNECTIONS, AccountDirectory
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
-from genviral_mcp.errors import ConfigurationError, GenviralError
+from genviral_mcp.errors import ConfigurationError, GenviralError, InvalidArgument
 from genviral_mcp.query import DEFAULT_HOURS_AHEAD, DEFAULT_MAX_ITEMS, SummaryRequest, WalkLimits
-from genviral_mcp.sanitize import clean_text, plain_text
-from genviral_mcp.shaping import delivery_summary_output
+from genviral_mcp.sanitize import bind_secret, clean_text, plain_text, redaction_scope
+from genviral_mcp.shaping import ToolOutput, delivery_summary_output
 from genviral_mcp.survey import survey_scope
 from genviral_mcp.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_API, EXIT_CONFIG = 0, 1, 2
+#: ``check --json``: 0 nothing needs attention (coverage exact), 1 something needs attention,
+#: 2 configuration (as above), 3 Genviral unreachable or refusing, or coverage incomplete with
+#: nothing found: the script cannot tell.
+EXIT_ATTENTION, EXIT_UNKNOWN = 1, 3
 ATTENTION_SHOWN = 3
 ERROR_CHARS = 110
 
@@ -53,12 +64,19 @@ def run_check(
     out: TextIO | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_now,
+    as_json: bool = False,
+    changed_since: str | None = None,
+    err: TextIO | None = None,
 ) -> int:
-    """Print the status of this set-up to ``out`` and return the exit code."""
-    out = out if out is not None else _tolerant_stdout()
+    """Print the status of this set-up to ``out`` (``as_json``: the summary as one JSON object, and
+    every message to ``err``) and return the exit code."""
     now = clock()
     if demo:
         settings, transport = demo_settings(), demo_transport(lambda: now)
+    if as_json:
+        out = out if out is not None else _utf8_stdout()
+        return _check_json(settings, demo, out, err or sys.stderr, transport, now, changed_since)
+    out = out if out is not None else _tolerant_stdout()
 
     def say(line: str = "") -> None:
         # The terminal boundary: whatever a line quotes from Genviral, no escape or control reaches it.
@@ -77,9 +95,30 @@ def run_check(
         return EXIT_CONFIG
     for line in _configuration(settings, demo):
         say(line)
+    try:
+        request = summary_request(now, changed_since)
+    except InvalidArgument as exc:
+        say(exc.message)
+        return EXIT_CONFIG
+    with redaction_scope():  # whatever Genviral echoes of the key, spelled any way, is redacted
+        if not demo:  # the demo's key is no secret, and its last part is a word ("workspace")
+            bind_secret(key.reveal())
+        return _check_api(settings, key, transport, now, request, demo, say)
+
+
+def _check_api(
+    settings: Settings,
+    key: ApiKey,
+    transport: httpx.AsyncBaseTransport | None,
+    now: datetime,
+    request: SummaryRequest,
+    demo: bool,
+    say: Callable[[str], None],
+) -> int:
     started = time.perf_counter()
     try:
-        summary, requests, failed = anyio.run(_summarise, settings, key, transport, now)
+        output, requests, failed = anyio.run(_summarise, settings, key, transport, now, request)
+        summary = output.structured
     except GenviralError as exc:
         say(f"API        FAILED: {exc.message}")
         return EXIT_API
@@ -103,7 +142,7 @@ def run_check(
         return EXIT_API
     for line in lines:
         say(line)
-    say()
+    say("")
     if failed:
         say("Some requests failed: the summary above is incomplete. Run `genviral-mcp check` again.")
         return EXIT_API
@@ -115,6 +154,75 @@ def run_check(
     return EXIT_OK
 
 
+def _check_json(
+    settings: Settings,
+    demo: bool,
+    out: TextIO,
+    err: TextIO,
+    transport: httpx.AsyncBaseTransport | None,
+    now: datetime,
+    changed_since: str | None,
+) -> int:
+    """``check --json``: the summary's ``structuredContent`` on ``out``, exactly the text a tool call
+    gives (and ``sample_data`` first in the demo), nothing else; every message goes to ``err``."""
+
+    def warn(line: str) -> None:
+        print(plain_text(line), file=err)
+
+    try:
+        key = settings.require_ready()
+    except ConfigurationError as exc:
+        for note in settings.key_notes():
+            warn(note)
+        warn(f"Configuration problem: {exc.message}")
+        if settings.api_key is None and not settings.problem:
+            warn(MISSING_KEY_HINT)
+        return EXIT_CONFIG
+    for note in settings.key_notes():
+        warn(note)
+    try:
+        request = summary_request(now, changed_since)
+    except InvalidArgument as exc:
+        warn(exc.message)
+        return EXIT_CONFIG
+    with redaction_scope():
+        if not demo:
+            bind_secret(key.reveal())
+        try:
+            output, _, _ = anyio.run(_summarise, settings, key, transport, now, request)
+        except GenviralError as exc:
+            warn(f"Genviral FAILED: {exc.message}")
+            return EXIT_UNKNOWN
+        except Exception as exc:
+            logger.debug("check failed unexpectedly", exc_info=True)
+            warn(
+                f"genviral-mcp hit an internal error ({type(exc).__name__}). Run again with --log-level "
+                "DEBUG and report it."
+            )
+            return EXIT_UNKNOWN
+    if demo:
+        output = ToolOutput({"sample_data": SAMPLE_NOTICE, **output.structured})
+    out.write(output.text() + "\n")
+    out.flush()
+    return json_exit_code(output.structured)
+
+
+def json_exit_code(summary: Summary) -> int:
+    """``check --json``'s exit code for a summary: something needs attention (1) whatever the
+    coverage; else 0 when coverage was exact, 3 when it was not (nothing found is no all-clear)."""
+    attention = summary.get("needs_attention", {})
+    if attention.get("deliveries") or attention.get("accounts_not_active"):
+        return EXIT_ATTENTION
+    return EXIT_OK if str(summary.get("coverage", "")).startswith("exact") else EXIT_UNKNOWN
+
+
+def summary_request(now: datetime, changed_since: str | None) -> SummaryRequest:
+    """The default summary's request, with ``changed_since`` when given (refused by name when bad)."""
+    return SummaryRequest.from_arguments(
+        DEFAULT_HOURS_AHEAD, None, None, DEFAULT_MAX_ITEMS, now, changed_since=changed_since
+    )
+
+
 def _tolerant_stdout() -> TextIO:
     """A console that cannot show a caption's script gets ``?`` instead of a crash."""
     if isinstance(sys.stdout, io.TextIOWrapper):
@@ -122,17 +230,28 @@ def _tolerant_stdout() -> TextIO:
     return sys.stdout
 
 
+def _utf8_stdout() -> TextIO:
+    """JSON is UTF-8 (RFC 8259), whatever the console's encoding: a script reads it, not a person."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8", errors="strict")
+    return sys.stdout
+
+
 async def _summarise(
-    settings: Settings, key: ApiKey, transport: httpx.AsyncBaseTransport | None, now: datetime
-) -> tuple[Summary, int, bool]:
-    """The default ``get_delivery_summary``, through the server's own client and code: the same
-    truth, with the number of requests it took and whether any failed."""
-    request = SummaryRequest.from_arguments(DEFAULT_HOURS_AHEAD, None, None, DEFAULT_MAX_ITEMS, now)
+    settings: Settings,
+    key: ApiKey,
+    transport: httpx.AsyncBaseTransport | None,
+    now: datetime,
+    request: SummaryRequest,
+) -> tuple[ToolOutput, int, bool]:
+    """``get_delivery_summary`` (the default one, or with ``changed_since``), through the server's
+    own client and code: the same truth, with the number of requests it took and whether any
+    failed."""
     async with build_http_client(settings, transport) as http:
         client = PostsClient(http, settings)
         survey = await survey_scope(client, AccountDirectory(), key, request.published_until, WalkLimits())
     failed = any(walk.error is not None for walk in survey.walks)
-    return delivery_summary_output(survey, request, now).structured, survey.requests, failed
+    return delivery_summary_output(survey, request, now), survey.requests, failed
 
 
 def _configuration(settings: Settings, demo: bool) -> list[str]:
@@ -163,19 +282,40 @@ def _status(summary: Summary) -> list[str]:
         lines.append(f"           by status: {counts}")
     lines.append(f"Coverage   {_plain(summary.get('coverage'), 200)}")
     lines += [f"           {_plain(problem, 300)}" for problem in summary.get("incomplete", [])]
-    lines += ["", *_attention(summary.get("needs_attention", {})), *_upcoming(summary.get("upcoming", {}))]
+    since = summary.get("changed_since")
+    lines += _cursor(summary) if since else []
+    lines += [
+        "",
+        *_attention(summary.get("needs_attention", {}), since),
+        *_upcoming(summary.get("upcoming", {})),
+    ]
     lines += _went_out(summary.get("went_out", {}))
     lines += _accounts(summary.get("accounts", {}))
     return lines
 
 
-def _attention(attention: Summary) -> list[str]:
+def _cursor(summary: Summary) -> list[str]:
+    """With ``--changed-since``: the window, and the ``as_of`` to pass next time."""
+    lines = [
+        f"Changes    since {_plain(summary.get('changed_since'), 40)}",
+        f"As of      {_plain(summary.get('as_of'), 40)} (pass it as --changed-since next time)",
+    ]
+    if summary.get("as_of_note"):
+        lines.append(f"           {_plain(summary['as_of_note'], 300)}")
+    return lines
+
+
+def _attention(attention: Summary, since: str | None = None) -> list[str]:
+    older = [f"           {_plain(attention['older'], 300)}"] if attention.get("older") else []
     if not attention.get("deliveries"):
+        if since:
+            return [f"Attention  nothing new since {_plain(since, 40)}", *older]
         return ["Attention  none: no delivery in scope needs a human"]
     causes = attention.get("causes", [])
     total = len(causes) + attention.get("causes_left_out", 0)
     posts = attention.get("posts", "?")
-    lines = [f"Attention  {attention['deliveries']} deliveries on {posts} posts, {total} causes"]
+    new = "new " if since else ""
+    lines = [f"Attention  {attention['deliveries']} {new}deliveries on {posts} posts, {total} causes"]
     for cause in causes[:ATTENTION_SHOWN]:
         accounts = _plain(", ".join(cause.get("accounts", [])), 80)
         lines.append(
@@ -186,6 +326,7 @@ def _attention(attention: Summary) -> list[str]:
     more = total - min(len(causes), ATTENTION_SHOWN)
     if more > 0:
         lines.append(f"  ... {more} more {'cause' if more == 1 else 'causes'}, not shown here.")
+    lines += older
     lines.append(
         '           Ask your agent "what needs my attention?" (get_delivery_summary) for all of them.'
     )

@@ -25,7 +25,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 USAGE = """\
 genviral-mcp [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]
        genviral-mcp --transport http [--host HOST] [--port PORT] [--allowed-host HOST[:PORT]]
-       genviral-mcp check [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]
+       genviral-mcp check [--demo] [--json] [--changed-since T] [--base-url URL] [--timeout SECONDS]
+                          [--log-level LEVEL]
        genviral-mcp --help | --version"""
 
 DESCRIPTION = """\
@@ -57,6 +58,10 @@ examples:
   genviral-mcp --demo              serve the sample workspace to an MCP host
   GENVIRAL_API_KEY=gva_live_... genviral-mcp check
                                    check your key and set-up (exit 0 ok, 1 API, 2 config)
+  genviral-mcp check --json --changed-since 2026-11-28T11:45:00.000Z
+                                   for a script on a schedule: what changed since the last
+                                   run's as_of, as one JSON object (exit 0 nothing needs
+                                   attention, 1 something does, 2 config, 3 could not tell)
   genviral-mcp                     serve your Genviral posts (what a host runs)
   genviral-mcp --transport http    host it over streamable HTTP at http://127.0.0.1:8000/mcp
 
@@ -68,7 +73,17 @@ summary through the Genviral API (a few requests) and print a short status: scop
 counters, coverage, deliveries that need attention by cause, what goes out next, what
 went out, accounts not connected.
 Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is wrong.
-The key is never printed."""
+
+For scripts and cron: --json prints one JSON object on stdout, the summary's
+structuredContent (the same facts as get_delivery_summary); messages go to stderr. With
+--json the exit codes are:
+  0  nothing needs attention, and coverage was exact
+  1  something needs attention (whatever the coverage)
+  2  configuration problem (or a bad --changed-since)
+  3  Genviral unreachable or refusing, or coverage incomplete with nothing found
+--changed-since T lists only what changed at or after T (failures, publications,
+deliveries that became overdue, inactive accounts with news) and prints as_of: pass it
+as T next time. The key is never printed."""
 
 
 def _version_text() -> str:
@@ -141,12 +156,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog="genviral-mcp")
     check = commands.add_parser(
         "check",
-        usage="genviral-mcp check [--demo] [--base-url URL] [--timeout SECONDS] [--log-level LEVEL]",
+        usage="genviral-mcp check [--demo] [--json] [--changed-since T] [--base-url URL] "
+        "[--timeout SECONDS] [--log-level LEVEL]",
         help="check the configuration, call the API once, print a short status and exit",
         description=CHECK_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_options(check, defaults=False)
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help="Print one JSON object (the summary's structuredContent) on stdout, messages on stderr; "
+        "exit 0/1/2/3 as below.",
+    )
+    check.add_argument(
+        "--changed-since",
+        metavar="T",
+        help="Only what changed at or after T (ISO 8601; a date alone is that day's start, UTC). "
+        "Pass the as_of of the previous run.",
+    )
+    parser.set_defaults(json=False, changed_since=None)
     http = parser.add_argument_group("hosting over streamable HTTP (--transport http)")
     http.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="Default stdio.")
     http.add_argument("--host", default="127.0.0.1", help="Address to bind (default 127.0.0.1).")
@@ -194,7 +223,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     demo = demo_requested(args.demo, os.environ)
     settings = Settings.from_env(os.environ, base_url=args.base_url, timeout=args.timeout)
     if args.command == "check":
-        raise SystemExit(check(settings.with_key_origin(KeyOrigin.SHELL), demo=demo))
+        raise SystemExit(
+            check(
+                settings.with_key_origin(KeyOrigin.SHELL),
+                demo=demo,
+                as_json=args.json,
+                changed_since=args.changed_since,
+            )
+        )
     if args.transport == "http":
         if demo:
             sys.exit("genviral-mcp: --demo serves over stdio only; try `genviral-mcp check --demo`.")
@@ -205,15 +241,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve_stdio(settings.with_key_origin(KeyOrigin.SHELL if by_hand else KeyOrigin.HOST), demo=demo)
 
 
-def check(settings: Settings, *, demo: bool) -> int:
-    from genviral_mcp.check import EXIT_API, run_check
+def check(settings: Settings, *, demo: bool, as_json: bool = False, changed_since: str | None = None) -> int:
+    from genviral_mcp.check import EXIT_API, EXIT_UNKNOWN, run_check
 
     try:
-        code = run_check(settings, demo=demo)
+        code = run_check(settings, demo=demo, as_json=as_json, changed_since=changed_since)
         sys.stdout.flush()
     except BrokenPipeError:  # `genviral-mcp check | head`: the reader left before the end
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_API
+        return EXIT_UNKNOWN if as_json else EXIT_API
     return code
 
 

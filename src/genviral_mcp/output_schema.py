@@ -38,6 +38,13 @@ _NOW = _text("The moment the result describes, YYYY-MM-DD HH:MM UTC. Other times
 _CUT_FOR_SIZE = _text(
     "Present when the result was cut to fit 200 KB: what was cut, and how to read the rest."
 )
+_CHANGES: JsonSchema = {
+    "type": "object",
+    "additionalProperties": _STRING,
+    "description": "Only with changed_since: each change listed here, as its stable id '<instant> <post id> "
+    "<account id>' -> account label. The same change has the same id in every result: drop the ids "
+    "already seen to drop repeats.",
+}
 _POST_REFS: JsonSchema = {
     "type": "object",
     "additionalProperties": _STRING,
@@ -163,6 +170,8 @@ _CAUSE = _object(
         "newest": _text("When it last happened."),
         "posts": _POST_REFS,
         "posts_left_out": _count("Posts with this cause not listed (see next)."),
+        "changes": _CHANGES,
+        "changes_left_out": _count("Changes with this cause beyond max_items, not listed (see next)."),
     },
     ("cause", "deliveries", "accounts"),
 )
@@ -192,6 +201,7 @@ _WENT_OUT_ITEM = _object(
         "urls": {**_STRING_MAP, "description": "Account label -> published URL."},
         "urls_left_out": _count("Deliveries published in the window beyond the first 20, not listed."),
         "caption": _STRING,
+        "changes": _CHANGES,
     },
     ("published", "id", "urls"),
 )
@@ -216,6 +226,20 @@ SUMMARY_OUTPUT: JsonSchema = _object(
     {
         "sample_data": _SAMPLE,
         "now": _NOW,
+        "as_of": _text(
+            "Pass as changed_since next time (ISO 8601, ms, Z). It is this call's start minus 15 minutes "
+            "(a failure's attempt is stamped when it starts, before it shows), and never before "
+            "changed_since: nothing is missed between two calls, and a change near the boundary can be "
+            "reported twice (drop repeats by their ids under changes)."
+        ),
+        "as_of_note": _text(
+            "Present when as_of is not a safe cursor: a walk that can hold news stopped early (see "
+            "incomplete). With changed_since, as_of then stays at changed_since and news may be incomplete."
+        ),
+        "changed_since": _text(
+            "The changed_since applied, exact: needs_attention, went_out and accounts list only changes at "
+            "or after it (upcoming is unchanged)."
+        ),
         "scope": SCOPE,
         "counted_by_this_tool": {
             "type": "object",
@@ -237,7 +261,10 @@ SUMMARY_OUTPUT: JsonSchema = _object(
         },
         "needs_attention": _object(
             {
-                "deliveries": _count("Every delivery needing a human, in the whole scope."),
+                "deliveries": _count(
+                    "Every delivery needing a human, in the whole scope (with changed_since: those that "
+                    "became news since, by their latest attempt, or their grace end when overdue)."
+                ),
                 "posts": _count("Posts with at least one such delivery."),
                 "causes": {"type": "array", "items": _CAUSE, "description": "Most deliveries first."},
                 "causes_left_out": _INTEGER,
@@ -252,6 +279,10 @@ SUMMARY_OUTPUT: JsonSchema = _object(
                                 "failures are also counted under their own causes."
                             ),
                             "fix": _STRING,
+                            "change": _text(
+                                "Only with changed_since: the stable id of its newest delivery that failed "
+                                "or fell due since then."
+                            ),
                         },
                         ("account", "condition", "deliveries"),
                     ),
@@ -259,6 +290,10 @@ SUMMARY_OUTPUT: JsonSchema = _object(
                     "it, or listed with another status): nothing goes out to them until reconnected.",
                 },
                 "accounts_not_active_left_out": _INTEGER,
+                "older_deliveries": _count(
+                    "Only with changed_since: deliveries that still need attention but changed before it."
+                ),
+                "older": _text("Only with changed_since: what is still open but not news, counted."),
             },
             ("deliveries", "posts"),
         ),
@@ -289,7 +324,8 @@ SUMMARY_OUTPUT: JsonSchema = _object(
         "accounts": {
             "type": "object",
             "additionalProperties": _ACCOUNT,
-            "description": "Account label -> its facts; accounts with problems first.",
+            "description": "Account label -> its facts; accounts with problems first. With changed_since, "
+            "only accounts with news.",
         },
         "accounts_left_out": _INTEGER,
         "accounts_note": _ACCOUNTS_NOTE,
@@ -303,5 +339,5 @@ SUMMARY_OUTPUT: JsonSchema = _object(
             ],
         },
     },
-    ("now", "scope", "coverage", "needs_attention", "upcoming", "went_out"),
+    ("now", "as_of", "scope", "coverage", "needs_attention", "upcoming", "went_out"),
 )

@@ -104,6 +104,9 @@ class SummaryRequest:
     max_items: int
     #: Whether the caller gave the publish window (it is then carried into every next call).
     window_given: bool = False
+    #: ``changed_since``: only what changed at or after this instant; the publish window is then
+    #: this instant through now.
+    changed_since: datetime | None = None
 
     @classmethod
     def from_arguments(
@@ -113,7 +116,10 @@ class SummaryRequest:
         published_until: str | None,
         max_items: int,
         now: datetime,
+        changed_since: str | None = None,
     ) -> SummaryRequest:
+        if changed_since and changed_since.strip():
+            return cls._changes(hours_ahead, published_since, published_until, max_items, now, changed_since)
         end = parse_timestamp("published_until", published_until, end_of_day=True) if published_until else now
         start = (
             parse_timestamp("published_since", published_since)
@@ -134,13 +140,54 @@ class SummaryRequest:
             window_given=bool(published_since or published_until),
         )
 
+    @classmethod
+    def _changes(
+        cls,
+        hours_ahead: int,
+        published_since: str | None,
+        published_until: str | None,
+        max_items: int,
+        now: datetime,
+        changed_since: str,
+    ) -> SummaryRequest:
+        """``changed_since``: what went out is then judged from it to now, so a publish window of the
+        caller's own cannot also apply; a moment after now is refused (it would skip what happens
+        until then: an ``as_of`` is always in the past)."""
+        for name, value in (("published_since", published_since), ("published_until", published_until)):
+            if value:
+                raise InvalidArgument(
+                    "changed_since",
+                    f"it cannot be combined with `{name}`: changed_since sets what went out to changed_since "
+                    f"through now. Choose one: changed_since for what changed since a previous result's "
+                    f"as_of, or {name} for a publish window",
+                    "changed_since=2025-01-31T11:45:00.000Z (the previous result's as_of), without "
+                    "published_since or published_until",
+                )
+        since = parse_timestamp("changed_since", changed_since.strip())
+        if since > now:
+            raise InvalidArgument(
+                "changed_since",
+                f"it is after now ({exact(since)} > {exact(now)}); pass the previous result's as_of, "
+                "which is always in the past",
+                TIMESTAMP_EXAMPLE,
+            )
+        return cls(
+            hours_ahead=max(1, min(MAX_HOURS_AHEAD, hours_ahead)),
+            published_since=since,
+            published_until=now,
+            max_items=max(1, min(MAX_ITEMS, max_items)),
+            changed_since=since,
+        )
+
     def upcoming_until(self, now: datetime) -> datetime:
         return now + timedelta(hours=self.hours_ahead)
 
     def arguments(self, **changes: int) -> dict[str, str | int]:
         """The arguments that repeat this request (with ``changes``), for a result's next call."""
         args: dict[str, str | int] = {"hours_ahead": self.hours_ahead}
-        if self.window_given:
+        if self.changed_since is not None:
+            args["changed_since"] = exact(self.changed_since)
+        elif self.window_given:
             args["published_since"] = exact(self.published_since)
             args["published_until"] = exact(self.published_until)
         args["max_items"] = self.max_items

@@ -94,7 +94,12 @@ for "yesterday" pass its date as both: a date alone covers that whole UTC day), 
 published URLs; and each account's connection status, deliveries published in that window
 and deliveries needing attention. Also Genviral's scope counters, verbatim. Each post comes
 with its exact creation instant: list_posts(since=created, until=created, detail="full")
-shows it in full."""
+shows it in full.
+On a schedule ("what changed since my last run?"), pass the previous result's as_of as
+changed_since: needs_attention, went_out and accounts then list only what changed at or after
+it, each change with a stable id, and count what is older; upcoming is unchanged. as_of is
+this call's start minus 15 minutes: nothing is missed between two calls, and a change can be
+reported twice."""
 
 
 def _lenient_word(value: object) -> object:
@@ -148,6 +153,15 @@ PublishedUntilArg = Annotated[
     Field(
         description="What went out: deliveries PUBLISHED at or before this time, ISO 8601 (a date alone "
         "covers that whole day, through 23:59:59.999 UTC). Default: now."
+    ),
+]
+ChangedSinceArg = Annotated[
+    str | None,
+    Field(
+        description="Only what changed at or after this time, ISO 8601 (UTC unless an offset is given; a "
+        "date alone starts at 00:00 UTC): deliveries whose latest attempt failed, deliveries published, "
+        "deliveries that became overdue, and inactive accounts with a delivery that failed or fell due. "
+        "On a schedule, pass the previous result's as_of. Not with published_since/published_until."
     ),
 ]
 MaxItemsArg = Annotated[
@@ -391,6 +405,7 @@ def build_server(
         published_since: PublishedSinceArg = None,
         published_until: PublishedUntilArg = None,
         max_items: MaxItemsArg = DEFAULT_MAX_ITEMS,
+        changed_since: ChangedSinceArg = None,
     ) -> CallToolResult:
         state = ctx.request_context.lifespan_context
 
@@ -402,7 +417,7 @@ def build_server(
             bind_secret(key.reveal())
             now = clock()
             request = SummaryRequest.from_arguments(
-                hours_ahead, published_since, published_until, max_items, now
+                hours_ahead, published_since, published_until, max_items, now, changed_since
             )
             async with state.summaries.admitted(key):
                 survey = await survey_scope(

@@ -51,15 +51,16 @@ from typing import Any, Literal
 from pydantic_core import PydanticSerializationError, to_json
 
 from genviral_mcp.accounts import ACTIVITY_UNKNOWN, NAMES_PENDING, AccountLabels, Activity
-from genviral_mcp.analysis import CauseGroup, DeliveryFacts, Upcoming, WentOut, Windows, analyse
+from genviral_mcp.analysis import CauseGroup, Change, DeliveryFacts, Upcoming, WentOut, Windows, analyse
 from genviral_mcp.causes import DISCONNECTED_FIX
+from genviral_mcp.cursor import news_cursor
 from genviral_mcp.errors import GenviralError, UpstreamError
 from genviral_mcp.models import Delivery, JsonObject, Post, ScopeSummary
 from genviral_mcp.paging import Page, StatusWalk, split_page
 from genviral_mcp.query import MAX_ITEMS, PostsQuery, SummaryRequest
 from genviral_mcp.sanitize import IDENTIFIER_CHARS, clean_text, plain_text, untrusted
 from genviral_mcp.survey import ATTENTION_WALKS, OtherStatuses, Survey
-from genviral_mcp.timestamps import exact, minute
+from genviral_mcp.timestamps import exact, minute, parse_iso
 
 Detail = Literal["concise", "full"]
 
@@ -646,6 +647,7 @@ def _not_active(facts: DeliveryFacts, labels: AccountLabels) -> list[JsonObject]
             "condition": inactive.condition,
             "deliveries": inactive.deliveries,
             "fix": DISCONNECTED_FIX,
+            **({"change": change_id(inactive.latest)} if inactive.latest else {}),
         }
         for account_id, inactive in ordered[:ACCOUNTS_CAP]
     ]
@@ -688,7 +690,13 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
     if survey.scope is None:  # not one page was read: nothing to summarise
         raise failures[0] if failures else UpstreamError("Genviral returned nothing to summarise.")
     labels = survey.labels
-    windows = Windows(now, request.upcoming_until(now), request.published_since, request.published_until)
+    windows = Windows(
+        now,
+        request.upcoming_until(now),
+        request.published_since,
+        request.published_until,
+        request.changed_since,
+    )
     posts = survey.posts()
     facts = analyse(posts, windows, labels.inactive, labels.known_ids())
     cap = request.max_items
@@ -699,8 +707,12 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
     exact_scope = exact_scope and survey.others.complete
     accounts, accounts_left_out = _accounts_section(facts, labels)
     counts = _own_counts(survey)
+    cursor = news_cursor(survey, request.changed_since, now)
     structured: JsonObject = {
         "now": now_label(now),
+        "as_of": exact(cursor.as_of),
+        "as_of_note": cursor.note,
+        "changed_since": exact(request.changed_since) if request.changed_since else None,
         "scope": scope_counters(survey.scope),
         "counted_by_this_tool": counts,
         "coverage": _coverage(survey, len(posts), exact_scope, counts),
@@ -713,6 +725,8 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
                 "causes_left_out": max(0, len(facts.causes) - cap) or None,
                 "accounts_not_active": _not_active(facts, labels),
                 "accounts_not_active_left_out": max(0, len(facts.inactive) - ACCOUNTS_CAP) or None,
+                "older_deliveries": facts.older_deliveries or None,
+                "older": _older(facts),
             }
         ),
         "upcoming": _compact(
@@ -731,6 +745,8 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
         "post_details": POST_DETAILS,
     }
     left_out = _anything_left_out(facts, cap)
+    if request.changed_since is not None:
+        left_out = _add_changes(structured, facts, labels, cap) or left_out
     if left_out and cap < MAX_ITEMS:
         structured["next"] = {"get_delivery_summary": request.arguments(max_items=MAX_ITEMS)}
     elif left_out:
@@ -743,6 +759,50 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
     if incomplete:
         notes = ("This summary is incomplete: see incomplete for what is missing and the next call.",)
     return fit_summary(ToolOutput(structured, notes))
+
+
+def change_id(change: Change) -> str:
+    """A change's stable identity: ``<instant> <post id> <account id>``, the same in every result
+    that lists it (repeats are possible: see :mod:`genviral_mcp.cursor`)."""
+    return f"{exact(change.moment)} {_ident(change.post_id)} {_ident(change.account_id)}"
+
+
+def _add_changes(structured: JsonObject, facts: DeliveryFacts, labels: AccountLabels, cap: int) -> bool:
+    """With ``changed_since``: each listed cause and publication carries its changes, ``{id: account}``
+    (a cause's up to ``cap``, the rest counted). True when a cause left some out."""
+    left_out = False
+    for item, group in zip(structured["needs_attention"].get("causes", []), facts.causes, strict=False):
+        item["changes"] = {change_id(change): labels(change.account_id) for change in group.changes[:cap]}
+        if len(group.changes) > cap:
+            item["changes_left_out"] = len(group.changes) - cap
+            left_out = True
+    for item, went in zip(structured["went_out"].get("items", []), facts.went_out, strict=False):
+        changes = {}
+        for delivery in went.deliveries[:ACCOUNTS_PER_ITEM]:
+            moment = parse_iso(delivery.published_at)
+            if moment is not None:
+                change = Change(moment, went.post.id, delivery.account_id)
+                changes[change_id(change)] = labels(delivery.account_id)
+        item["changes"] = changes
+    return left_out
+
+
+def _older(facts: DeliveryFacts) -> str | None:
+    """With ``changed_since``: what still needs attention but is not news, counted in one sentence."""
+    parts = []
+    if facts.older_deliveries:
+        noun = "delivery" if facts.older_deliveries == 1 else "deliveries"
+        verb = "needs" if facts.older_deliveries == 1 else "need"
+        parts.append(
+            f"{facts.older_deliveries} older {noun} on {_posts(facts.older_posts)} still {verb} attention"
+        )
+    if facts.older_inactive:
+        one = facts.older_inactive == 1
+        them = "account that is not active has" if one else "accounts that are not active have"
+        parts.append(f"{facts.older_inactive} {them} nothing new")
+    if not parts:
+        return None
+    return f"And {', and '.join(parts)}: not news, so not listed (see the summary without changed_since)."
 
 
 #: A summary's lists the size guard may cut: where each is, and the count of what it left out.
