@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from genviral_mcp.config import Settings
 from genviral_mcp.demo.emulator import PostsEmulator
-from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
+from genviral_mcp.demo.sample_data import sample_accounts, sample_analytics, sample_posts, sample_targets
 from genviral_mcp.server import build_server
 
 from support.host_views import VIEWS
@@ -82,11 +82,24 @@ def naive_trim(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def measure() -> list[tuple[str, str, int, int]]:
-    emulator = PostsEmulator(sample_posts(NOW, 300), {KEY: "ok"}, accounts=sample_accounts())
+    posts = sample_posts(NOW, 300)
+    emulator = PostsEmulator(
+        posts,
+        {KEY: "ok"},
+        accounts=sample_accounts(),
+        analytics=sample_analytics(posts, NOW),
+        targets=sample_targets(),
+        now=NOW,
+    )
 
     def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/accounts"):  # names cost tokens too: they are counted
+        # Names and performance numbers cost tokens too: they are served, so they are counted.
+        if request.url.path.endswith("/accounts"):
             answer = emulator.handle_accounts(request.headers.get("authorization"))
+        elif request.url.path.endswith("/analytics/summary/posts"):
+            answer = emulator.handle_analytics(dict(request.url.params), request.headers.get("authorization"))
+        elif request.url.path.endswith("/analytics/targets"):
+            answer = emulator.handle_targets(request.headers.get("authorization"))
         else:
             answer = emulator.handle(dict(request.url.params), request.headers.get("authorization"))
         return httpx.Response(answer.status, content=answer.body, headers=dict(answer.headers))

@@ -25,6 +25,7 @@ import anyio
 
 from genviral_mcp.accounts import AccountDirectory, AccountLabels
 from genviral_mcp.allowance import Allowance
+from genviral_mcp.analytics import AnalyticsView
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
 from genviral_mcp.models import Post, ScopeSummary
@@ -109,6 +110,10 @@ class Survey:
     walks: list[StatusWalk] = field(default_factory=list)
     labels: AccountLabels = field(default_factory=AccountLabels)
     others: OtherStatuses = field(default_factory=lambda: OtherStatuses(None, "not surveyed"))
+    #: Genviral's analytics for the publish window, when the caller fetched them (an enrichment).
+    analytics: AnalyticsView | None = None
+    #: When the walks ended (``anyio.current_time()``): enrichments are waited for from then.
+    posts_in_at: float = 0.0
 
     @property
     def scope(self) -> ScopeSummary | None:
@@ -216,6 +221,7 @@ async def survey_scope(
             group.start_soon(other_walk)
 
     def gathered(_: None) -> list[Post]:
+        survey.posts_in_at = anyio.current_time()
         return [post for walk in [*results, survey.others.walk] if walk is not None for post in walk.posts]
 
     _, survey.labels = await directory.alongside(client, key, walk_all, gathered, activity=True)
