@@ -247,6 +247,7 @@ def dates_for(since: datetime, until: datetime) -> tuple[date, date]:
     return first.date(), last.date()
 
 
+ANOTHER_SHAPE = "Genviral's analytics answered in a shape this server does not know"
 #: A refusal that a retry in a minute would only repeat, and what the result says for it.
 _REFUSED = {
     400: "Genviral's analytics refused the request (HTTP 400)",
@@ -265,6 +266,9 @@ def _failure(what: str, exc: UpstreamError) -> FetchFailed:
     if status in _REFUSED:
         logger.info("GET /%s answered HTTP %d; no performance numbers", what, status)
         return FetchFailed(_REFUSED[status], definitive=True, logged=True)
+    if status is not None and status < 400:  # a body that is not JSON, or not an envelope
+        logger.info("GET /%s answered HTTP %d with another shape; no performance numbers", what, status)
+        return FetchFailed(ANOTHER_SHAPE, logged=True)
     if status is not None:
         logger.info("GET /%s answered HTTP %d; no performance numbers", what, status)
         return FetchFailed(f"Genviral's analytics failed (HTTP {status})", logged=True)
@@ -286,7 +290,7 @@ async def _get(client: PostsClient, key: ApiKey, path: str, params: dict[str, st
     data = document.get("data")
     if not isinstance(data, dict):
         logger.info("GET /%s answered another shape; no performance numbers", path)
-        raise FetchFailed("Genviral's analytics answered in a shape this server does not know", logged=True)
+        raise FetchFailed(ANOTHER_SHAPE, logged=True)
     return data
 
 
@@ -307,9 +311,7 @@ async def fetch_rows(client: PostsClient, key: ApiKey, days: tuple[date, date]) 
         raw = data.get("posts")
         if not isinstance(raw, list):
             logger.info("GET /%s answered without a list of posts; no performance numbers", ROWS_PATH)
-            raise FetchFailed(
-                "Genviral's analytics answered in a shape this server does not know", logged=True
-            )
+            raise FetchFailed(ANOTHER_SHAPE, logged=True)
         total = count_of(data.get("totalCount", data.get("total_count")))
         parsed = [row for row in map(Row.parse, raw[:PAGE_ROWS]) if row is not None]
         rows += parsed

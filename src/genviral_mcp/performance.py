@@ -175,10 +175,11 @@ def measure(
             own = platforms.get(delivery.account_id) or account_facts(delivery, labels)
             facts[key], moments[key] = own, delivery
             candidates[key] = _candidates(post, delivery, own, platforms, index)
-    claimed = Counter(number for rows in candidates.values() if len(rows) == 1 for number in rows)
+    # A row that fits two deliveries is whose? Neither's: both stay unknown.
+    claimed = Counter(number for rows in candidates.values() for number in rows)
     measures: dict[Key, Measure] = {}
     for key, rows in candidates.items():
-        if key in doubled or len(rows) > 1 or (rows and claimed[rows[0]] > 1):
+        if key in doubled or len(rows) > 1 or (rows and (rows[0] == _AMBIGUOUS or claimed[rows[0]] > 1)):
             measures[key] = Measure(Standing.UNKNOWN)
         elif rows:
             row = view.rows[rows[0]]
@@ -188,10 +189,18 @@ def measure(
     return measures
 
 
+#: Stands in a delivery's candidates for "a row may be this delivery's, and cannot be told".
+_AMBIGUOUS = -1
+
+
 def _candidates(
     post: Post, delivery: Delivery, own: AccountFacts, platforms: dict[str, AccountFacts], index: _Index
 ) -> list[int]:
-    """The rows that fit a delivery: by permalink, else by post id and platform (and handle)."""
+    """The rows that fit a delivery: by permalink, else by post id and platform (and handle).
+
+    With several accounts of its platform on the post, only a row naming the account's handle fits;
+    a row for the post and platform that names no account (or a delivery whose handle is unknown)
+    could be anyone's, and makes the delivery ambiguous: unknown, not "not yet"."""
     link = normal_link(delivery.published_url)
     if link is not None and link in index.by_link:
         return index.by_link[link]
@@ -200,7 +209,9 @@ def _candidates(
     rows = index.by_post.get((post.id, own.platform), [])
     sharing = {account_id for account_id, facts in platforms.items() if facts.platform == own.platform}
     if len(sharing | {delivery.account_id}) > 1:
-        return [] if own.handle is None else [n for n in rows if index.handles[n] == own.handle]
+        named = [n for n in rows if own.handle is not None and index.handles[n] == own.handle]
+        unnamed = any(index.handles[n] is None or own.handle is None for n in rows)
+        return named if named or not unnamed else [_AMBIGUOUS]
     return list(rows)
 
 

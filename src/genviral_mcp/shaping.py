@@ -976,10 +976,7 @@ def performance_section(
         left_out += max(0, len(ordered) - ACCOUNTS_CAP)
     section: JsonObject = {
         "measured": performance.measured,
-        "by_platform": {
-            clean_text(platform, 20): performance.by_platform[platform].line()
-            for platform in _by_views(performance.by_platform)
-        },
+        "by_platform": _platform_lines(performance),
         "by_account": {
             labels(account_id): performance.by_account[account_id].line()
             for account_id in accounts[:ACCOUNTS_CAP]
@@ -992,6 +989,18 @@ def performance_section(
         "note": _performance_note(performance, view),
     }
     return _compact(section)
+
+
+def _platform_lines(performance: Performance) -> dict[str, str]:
+    """Platform -> its totals line, most views first; platform names from Genviral are cleaned, and
+    two that clean alike are still two lines."""
+    lines: dict[str, str] = {}
+    for platform in _by_views(performance.by_platform):
+        name = clean_text(platform, 20) or "unknown"
+        if name in lines:
+            name = f"{name} #{len(lines) + 1}"
+        lines[name] = performance.by_platform[platform].line()
+    return lines
 
 
 def _never_why(performance: Performance, labels: AccountLabels) -> str | None:

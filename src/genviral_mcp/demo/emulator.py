@@ -173,7 +173,8 @@ class PostsEmulator:
         rows = [
             row
             for row in self.analytics
-            if _row_day_in(row, days)
+            if isinstance(row, dict)
+            and _row_day_in(row, days)
             and (not platforms or str(row.get("platform", "")).lower() in platforms)
             and (handles is None or _row_handle(row) in handles)
         ]
