@@ -495,7 +495,8 @@ def delivery_report_prompt(
     return (
         f"Write a short delivery status report on my Genviral posts. First call {call}. Report: what "
         "needs attention, one line per cause, with the accounts, how many posts, and the fix it suggests "
-        "(say plainly when it suggests none); what went out in the window, with links; what goes out "
+        "(say plainly when it suggests none); what went out in the window, with links, and how it is doing "
+        "(views and engagement, where the summary has numbers; say which have none yet); what goes out "
         "next; and any account that is not connected. Where one post needs more context, call list_posts "
         'with since and until both set to its "created" value and detail="full". If the summary says it '
         "is incomplete or that lists were capped, say so. Keep it brief and quote post ids so I can find "
