@@ -24,8 +24,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
-from genviral_mcp.analytics import MAX_PAGES, PAGE_ROWS
-from genviral_mcp.config import Settings
+from genviral_mcp import analytics as analytics_module
+from genviral_mcp.analytics import MAX_PAGES, PAGE_ROWS, AnalyticsDirectory
+from genviral_mcp.client import PostsClient, build_http_client
+from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_server
 from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.demo.sample_data import sample_accounts, sample_analytics, sample_posts, sample_targets
@@ -444,6 +446,44 @@ async def test_a_hanging_analytics_endpoint_never_holds_a_call(connect: Connect,
     assert "not available yet" in body["performance_note"]
     assert elapsed < 1.0 + 1.0, elapsed
     assert closed < 1.0, "shutdown does not wait for the hanging fetch"
+
+
+async def test_the_rows_kept_in_all_are_bounded_least_recently_used_key_first(
+    api: StandInApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hosted server sees many keys: past the bound, the oldest keys' rows are forgotten (and asked
+    for again when needed), never those a call may still be reading."""
+    keys = [ApiKey(f"gva_live_tenant{n}.secret") for n in range(6)]
+    api.emulator = PostsEmulator(
+        fixture.posts(), {key.reveal(): "ok" for key in keys}, analytics=fixture.rows(natives=0), now=NOW
+    )
+    per_key = len(Truth(fixture.posts(), fixture.rows(natives=0), read=10**6).readable())
+    monkeypatch.setattr(analytics_module, "MAX_CACHED_ROWS", 2 * per_key)
+    clock = [0.0]
+    settings_ = Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
+
+    async def ask(directory: AnalyticsDirectory, client: PostsClient, key: ApiKey) -> None:
+        await directory.begin(client, key, fixture.SINCE, NOW).settle(anyio.current_time())
+        clock[0] += analytics_module.FRESH_SECONDS + 1
+
+    async with build_http_client(settings_) as http, AnalyticsDirectory(clock=lambda: clock[0]) as directory:
+        client = PostsClient(http, settings_)
+        for key in keys:
+            await ask(directory, client, key)
+        asked = len(api.analytics_requests)
+        await ask(directory, client, keys[-1])
+        await ask(directory, client, keys[-2])
+        assert len(api.analytics_requests) == asked, "the two most recent keys' rows are kept"
+        await ask(directory, client, keys[0])
+        assert len(api.analytics_requests) == asked + 1, "the oldest key's were forgotten: asked again"
+        # Rows that just came are never forgotten for the bound: another call may be about to read them.
+        monkeypatch.setattr(analytics_module, "MAX_CACHED_ROWS", per_key)
+        clock[0] += 1000  # every cached answer is due again: both keys below fetch
+        for key in keys[:2]:
+            await directory.begin(client, key, fixture.SINCE, NOW).settle(anyio.current_time())
+        before = len(api.analytics_requests)
+        assert (await directory.begin(client, keys[0], fixture.SINCE, NOW).settle(anyio.current_time())).rows
+        assert len(api.analytics_requests) == before, "keys[0]'s fresh rows were kept past the bound"
 
 
 async def test_upstream_requests_per_call_cached_and_uncached(connect: Connect, api: StandInApi) -> None:

@@ -57,7 +57,12 @@ MAX_PAGES = 3
 MARGIN = timedelta(days=1)
 #: Keys remembered at once, and date ranges per key (each page of list_posts asks for its own).
 MAX_KEYS = 256
-MAX_RANGES = 8
+MAX_RANGES = 4
+#: Rows kept in all, across keys (a hosted server sees many): past it, the least recently used keys'
+#: rows are forgotten first (about 10 MB of ordinary rows).
+MAX_CACHED_ROWS = 20_000
+#: Rows younger than this are never forgotten for the bound above: a call may be waiting to read them.
+FRESH_SECONDS = 10.0
 #: Targets kept per key (a hostile answer could list millions).
 MAX_TARGETS = 1000
 #: A count above this is not a count: unknown.
@@ -65,18 +70,21 @@ MAX_COUNT = 10**15
 #: Platforms Genviral's analytics cover; the others never have numbers.
 TRACKED_PLATFORMS = frozenset({"tiktok", "instagram", "youtube"})
 IDENT_CHARS = 200
+#: A permalink is compared, never shown: longer than any platform's post URL.
+PERMALINK_CHARS = 500
 
 METRICS = ("views", "likes", "comments", "shares", "saves")
 
 
-def _ident(value: Any) -> str | None:
-    """A string or integer id from the API as a string; anything else is no id."""
+def _ident(value: Any, limit: int = IDENT_CHARS) -> str | None:
+    """A string or integer id from the API as a string (``None`` past ``limit``: not an id)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return str(value)
+        return str(value)[:limit]
     if isinstance(value, str) and value.strip():
-        return value.strip()[:IDENT_CHARS]
+        text = value.strip()
+        return text if len(text) <= limit else None
     return None
 
 
@@ -142,7 +150,7 @@ class Row:
             platform_post_id=_ident(raw.get("platformPostId", raw.get("platform_post_id"))),
             genviral_post_id=_ident(raw.get("genviralPostId", raw.get("genviral_post_id"))),
             published_at=_ident(raw.get("publishedAt", raw.get("published_at"))),
-            permalink=_ident(raw.get("permalink")),
+            permalink=_ident(raw.get("permalink"), PERMALINK_CHARS),
             platform=platform.lower() if platform else None,
             account=handle_of(raw.get("accountIdentifier", raw.get("account_identifier"))),
             **{name: count_of(numbers.get(name)) for name in METRICS},
@@ -215,6 +223,8 @@ class RowsEntry(Refresh):
     """One key's rows for one date range."""
 
     answer: Rows | None = None
+    #: When ``answer`` came (the directory's clock).
+    answered_at: float = 0.0
 
 
 @dataclass
@@ -407,6 +417,22 @@ class AnalyticsDirectory(Background):
             self._keys.popitem(last=False)
         return state
 
+    def _forget_beyond(self, budget: int, keep: KeyAnalytics) -> None:
+        """Forget the least recently used keys' rows until at most ``budget`` are kept. ``keep``'s
+        stay, and so do rows that came in the last :data:`FRESH_SECONDS`: a call may be about to read
+        them (so the bound can be passed by what concurrent calls are using, never for long)."""
+        total = sum(len(e.answer.rows) for s in self._keys.values() for e in s.ranges.values() if e.answer)
+        recent = self.clock() - FRESH_SECONDS
+        for state in list(self._keys.values()):
+            if total <= budget:
+                return
+            if state is keep:
+                continue
+            for entry in state.ranges.values():
+                if entry.answer is not None and entry.answered_at < recent:
+                    total -= len(entry.answer.rows)
+                    entry.answer, entry.due = None, None
+
     def begin(
         self,
         client: PostsClient,
@@ -429,7 +455,8 @@ class AnalyticsDirectory(Background):
         if entry.due is None or now >= entry.due:
 
             def keep_rows(answer: Rows, _: float) -> None:
-                entry.answer = answer
+                entry.answer, entry.answered_at = answer, self.clock()
+                self._forget_beyond(MAX_CACHED_ROWS, state)
 
             rows = self.start(
                 entry,
