@@ -22,6 +22,7 @@ import httpx2 as httpx
 
 from genviral_mcp import __version__
 from genviral_mcp.accounts import HEALTHY_CONNECTIONS, AccountDirectory
+from genviral_mcp.analytics import AnalyticsDirectory
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
@@ -29,7 +30,7 @@ from genviral_mcp.errors import ConfigurationError, GenviralError
 from genviral_mcp.query import DEFAULT_HOURS_AHEAD, DEFAULT_MAX_ITEMS, SummaryRequest, WalkLimits
 from genviral_mcp.sanitize import clean_text, plain_text
 from genviral_mcp.shaping import delivery_summary_output
-from genviral_mcp.survey import survey_scope
+from genviral_mcp.survey import survey_with_analytics
 from genviral_mcp.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,15 @@ async def _summarise(
     request = SummaryRequest.from_arguments(DEFAULT_HOURS_AHEAD, None, None, DEFAULT_MAX_ITEMS, now)
     async with build_http_client(settings, transport) as http:
         client = PostsClient(http, settings)
-        survey = await survey_scope(client, AccountDirectory(), key, request.published_until, WalkLimits())
+        survey = await survey_with_analytics(
+            client,
+            AccountDirectory(),
+            AnalyticsDirectory(),
+            key,
+            request.published_since,
+            request.published_until,
+            WalkLimits(),
+        )
     failed = any(walk.error is not None for walk in survey.walks)
     return delivery_summary_output(survey, request, now).structured, survey.requests, failed
 

@@ -58,7 +58,7 @@ from genviral_mcp.query import (
 from genviral_mcp.retry import RetryPolicy
 from genviral_mcp.sanitize import bind_secret, clean_text, redact_bound, redaction_scope
 from genviral_mcp.shaping import ToolOutput, delivery_summary_output, list_posts_output
-from genviral_mcp.survey import survey_scope
+from genviral_mcp.survey import survey_with_analytics
 from genviral_mcp.timestamps import exact, utc_now
 from genviral_mcp.workers import Workers
 
@@ -429,13 +429,16 @@ def build_server(
             async with state.summaries.admitted(key):
                 # Analytics for the publish window go alongside the walks (an enrichment, never waited
                 # for long); the summary measures whatever went_out holds against them.
-                pending = state.analytics.begin(
-                    state.posts, key, request.published_since, request.published_until
+                survey = await survey_with_analytics(
+                    state.posts,
+                    state.accounts,
+                    state.analytics,
+                    key,
+                    request.published_since,
+                    request.published_until,
+                    state.walk_limits,
+                    progress,
                 )
-                survey = await survey_scope(
-                    state.posts, state.accounts, key, request.published_until, state.walk_limits, progress
-                )
-                survey.analytics = await pending.settle(survey.posts_in_at)
                 # The worker gets a snapshot: a later refresh of the account list must not change it.
                 survey.labels = survey.labels.snapshot()
                 return await state.workers.run(lambda: delivery_summary_output(survey, request, now))

@@ -25,7 +25,7 @@ import anyio
 
 from genviral_mcp.accounts import AccountDirectory, AccountLabels
 from genviral_mcp.allowance import Allowance
-from genviral_mcp.analytics import AnalyticsView
+from genviral_mcp.analytics import AnalyticsDirectory, AnalyticsView
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
 from genviral_mcp.models import Post, ScopeSummary
@@ -226,4 +226,33 @@ async def survey_scope(
 
     _, survey.labels = await directory.alongside(client, key, walk_all, gathered, activity=True)
     survey.walks = [walk for walk in results if walk is not None]
+    return survey
+
+
+async def survey_with_analytics(
+    client: PostsClient,
+    directory: AccountDirectory,
+    analytics: AnalyticsDirectory,
+    key: ApiKey,
+    published_since: datetime,
+    published_until: datetime,
+    limits: WalkLimits,
+    progress: Progress | None = None,
+) -> Survey:
+    """:func:`survey_scope`, with Genviral's analytics for the publish window fetched alongside (an
+    enrichment) and waited for at most the directory's short bound once the posts are in.
+
+    Outside a running directory (the ``check`` command), the fetch runs within this call and ends
+    with it, like the account list's."""
+    failure: Exception | None = None
+    async with anyio.create_task_group() as group:
+        pending = analytics.begin(client, key, published_since, published_until, group)
+        try:
+            survey = await survey_scope(client, directory, key, published_until, limits, progress)
+            survey.analytics = await pending.settle(survey.posts_in_at)
+        except Exception as exc:  # raised as it is below, not wrapped in the group's ExceptionGroup
+            failure = exc
+        group.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
     return survey
