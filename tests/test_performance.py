@@ -745,3 +745,53 @@ def test_any_rows_give_a_result_that_follows_its_schema_and_invents_no_number(ro
                         )
 
     anyio.run(run)
+
+
+# --- the emulator speaks Part 4's wire format ------------------------------------------------------
+
+
+def analytics_page(emulator: PostsEmulator, key: str = KEY, **query: str) -> tuple[int, dict[str, Any]]:
+    answer = emulator.handle_analytics(query, f"Bearer {key}")
+    return answer.status, json.loads(answer.body)
+
+
+def test_the_emulator_pages_filters_and_sorts_analytics_rows_as_documented() -> None:
+    rows = fixture.rows()
+    emulator = PostsEmulator([], {KEY: "ok"}, analytics=rows, targets=fixture.targets(), now=NOW)
+    status, body = analytics_page(emulator, start="2026-11-26", end="2026-11-29", limit="100")
+    in_range = [r for r in rows if "2026-11-26" <= r["publishedAt"][:10] <= "2026-11-29"]
+    assert status == 200 and body["data"]["totalCount"] == len(in_range) and body["data"]["hasMore"] is True
+    stamps = [row["publishedAt"] for row in body["data"]["posts"]]
+    assert stamps == sorted(stamps, reverse=True), "published_at, newest first, by default"
+    _, last = analytics_page(emulator, start="2026-11-26", end="2026-11-29", limit="100", offset="100")
+    assert last["data"]["hasMore"] is False and len(last["data"]["posts"]) == len(in_range) - 100
+    _, default = analytics_page(emulator, start="2026-11-26", end="2026-11-29")
+    assert len(default["data"]["posts"]) == 50, "limit defaults to 50"
+    _, capped = analytics_page(emulator, start="2026-11-26", end="2026-11-29", limit="500")
+    assert len(capped["data"]["posts"]) == 100, "limit is at most 100"
+    _, by_views = analytics_page(
+        emulator, range="all", sort_by="views", sort_order="asc", platforms="youtube"
+    )
+    views = [row["metrics"]["views"] for row in by_views["data"]["posts"]]
+    assert views == sorted(views) and {row["platform"] for row in by_views["data"]["posts"]} == {"youtube"}
+    _, tracked = analytics_page(emulator, range="all", accounts="target-1", limit="100")
+    assert {row["accountIdentifier"].lower() for row in tracked["data"]["posts"]} == {"@bakery.two"}
+    _, thirty = analytics_page(emulator)
+    assert thirty["data"]["totalCount"] == len(rows), "range defaults to 30d, back from now"
+    for bad in (
+        {"start": "2026-11-26"},
+        {"start": "26/11", "end": "x"},
+        {"range": "2w"},
+        {"sortBy": "saves"},
+        {"offset": "10001"},
+        {"limit": "many"},
+        {"start": "2026-11-29", "end": "2026-11-26"},
+    ):
+        status, refused = analytics_page(emulator, **bad)
+        assert (status, refused["ok"]) == (400, False), bad
+    assert emulator.handle_analytics({}, "Bearer nope").status == 401
+    assert PostsEmulator([], {KEY: "ok"}).handle_analytics({}, f"Bearer {KEY}").status == 404, "not offered"
+    targets = json.loads(emulator.handle_targets(f"Bearer {KEY}").body)["data"]
+    assert [t["platform"] for t in targets["targets"]] == [p for p, _ in fixture.TARGETS] and targets[
+        "workspace_id"
+    ]
