@@ -182,6 +182,7 @@ async def survey_scope(
     plan += [(status, published_until) for status in PUBLISHED_WALKS]
     results: list[StatusWalk | None] = [None] * len(plan)
     retry_done = anyio.Event()
+    walked = anyio.Event()  # every walk of the plan has ended
     planned = [len(plan)]
     done = [0]
 
@@ -200,12 +201,17 @@ async def survey_scope(
         )
         if status == "retry":
             retry_done.set()
+        if all(walk is not None for walk in results):
+            walked.set()
         await ended()
 
     async def other_walk() -> None:
         await retry_done.wait()
         retry = next(walk for walk in results if walk is not None and walk.status == "retry")
         scope = retry.scope or next((walk.scope for walk in results if walk and walk.scope), None)
+        if scope is None:  # the retry walk read no page: another walk's counters will do, once in
+            await walked.wait()
+            scope = next((walk.scope for walk in results if walk and walk.scope), None)
         survey.others = other_statuses(scope, retry)
         if survey.others.expected:
             planned[0] += 1
