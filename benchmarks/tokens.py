@@ -2,6 +2,11 @@
 and of a default get_delivery_summary, against its ceiling.
 
 Run: .venv/bin/pip install -e '.[bench]' && .venv/bin/python benchmarks/tokens.py
+     .venv/bin/python benchmarks/tokens.py --baseline main   # the summary beside another revision's
+
+With ``--baseline``, the other revision's ``src/genviral_mcp`` is exported with ``git archive`` and its
+default summary measured by the same interpreter (through ``PYTHONPATH``) on the same data, in the same
+run; a revision without analytics is served none.
 
 Counts tokens with the Claude tokenizer that shipped as ``anthropic/tokenizer.json`` in the
 ``anthropic`` package up to 0.38 (fetched once with ``pip download --no-deps`` into
@@ -11,9 +16,12 @@ long and non-Latin captions, emoji, posts fanned out to 8 accounts, provider fai
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from genviral_mcp.config import Settings
+from genviral_mcp.demo import sample_data
 from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 from genviral_mcp.server import build_server
@@ -81,12 +90,31 @@ def naive_trim(data: dict[str, Any]) -> dict[str, Any]:
     return trimmed
 
 
-async def measure() -> list[tuple[str, str, int, int]]:
-    emulator = PostsEmulator(sample_posts(NOW, 300), {KEY: "ok"}, accounts=sample_accounts())
+def emulator_with_everything() -> PostsEmulator:
+    """The sample workspace, with account names and (where this revision has them) analytics."""
+    posts = sample_posts(NOW, 300)
+    emulator = PostsEmulator(posts, {KEY: "ok"}, accounts=sample_accounts())
+    if hasattr(sample_data, "sample_analytics"):  # a baseline from before issue 20 has none
+        emulator.analytics = sample_data.sample_analytics(posts, NOW)
+        emulator.targets = sample_data.sample_targets()
+        emulator.now = NOW
+    return emulator
+
+
+async def measure(summary_only: bool = False) -> list[tuple[str, str, int, int]]:
+    emulator = emulator_with_everything()
 
     def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/accounts"):  # names cost tokens too: they are counted
-            answer = emulator.handle_accounts(request.headers.get("authorization"))
+        # Names and performance numbers cost tokens too: they are served, so they are counted.
+        path, authorization = request.url.path, request.headers.get("authorization")
+        if path.endswith("/accounts"):
+            answer = emulator.handle_accounts(authorization)
+        elif path.endswith("/analytics/summary/posts") and hasattr(emulator, "handle_analytics"):
+            answer = emulator.handle_analytics(dict(request.url.params), authorization)
+        elif path.endswith("/analytics/targets") and hasattr(emulator, "handle_targets"):
+            answer = emulator.handle_targets(authorization)
+        elif "/analytics/" in path:
+            return httpx.Response(404, json={"ok": False, "code": 404, "message": "Not found"})
         else:
             answer = emulator.handle(dict(request.url.params), request.headers.get("authorization"))
         return httpx.Response(answer.status, content=answer.body, headers=dict(answer.headers))
@@ -106,7 +134,7 @@ async def measure() -> list[tuple[str, str, int, int]]:
         row("naive trim, pretty", "-", json.dumps(naive, ensure_ascii=False, indent=2)),
     ]
     async with Client(server) as client:
-        for detail in ("concise", "full"):
+        for detail in () if summary_only else ("concise", "full"):
             result = await client.call_tool("list_posts", {"limit": 100, "detail": detail})
             assert not result.is_error
             for name, view in VIEWS.items():
@@ -123,7 +151,35 @@ async def measure() -> list[tuple[str, str, int, int]]:
     return rows
 
 
+def baseline_summary(revision: str) -> tuple[str, list[tuple[str, str, int, int]]]:
+    """The default summary's rows for ``revision``'s code, measured in a subprocess on the same data."""
+    with tempfile.TemporaryDirectory(prefix="genviral-tokens-") as scratch:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", revision, "src/genviral_mcp"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", scratch], input=archive, check=True)
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", revision],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        env = {**os.environ, "PYTHONPATH": str(Path(scratch) / "src")}
+        out = subprocess.run(
+            [sys.executable, __file__, "--summary-json"], check=True, capture_output=True, text=True, env=env
+        ).stdout
+    return f"{revision} ({commit})", [tuple(item) for item in json.loads(out)]  # type: ignore[misc]
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", help="also measure this revision's default summary, side by side")
+    parser.add_argument("--summary-json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.summary_json:
+        print(json.dumps(anyio.run(measure, True)[3:]))
+        return
+    baseline = baseline_summary(args.baseline) if args.baseline else None
     rows = anyio.run(measure)
     raw = rows[0][2]
     print("list_posts(limit=100) over the sample workspace (300 posts); tokens by the Claude tokenizer\n")
@@ -140,6 +196,14 @@ def main() -> None:
         f"default get_delivery_summary, worst view: {summary:,} tokens "
         f"(target ≤ {SUMMARY_TARGET:,}): {verdict}"
     )
+    if baseline is not None:
+        name, before = baseline
+        after = {view: tokens for view, detail, tokens, _ in rows if detail == "summary"}
+        print(f"\ndefault get_delivery_summary: {name} beside this tree, same data, same run\n")
+        print(f"| view | {name} | this tree | change |")
+        print("|---|---:|---:|---:|")
+        for view, _, tokens, _ in before:
+            print(f"| {view} | {tokens:,} | {after[view]:,} | {after[view] - tokens:+,} |")
 
 
 if __name__ == "__main__":

@@ -173,6 +173,32 @@ def known_summary() -> dict[str, Any]:
     }
 
 
+TOTALS = "2 posts: 14510 views, 930 likes, 52 comments, 33 shares, 120 saves, 7.4% engagement"
+
+
+def with_performance() -> dict[str, Any]:
+    """The known summary with Genviral's analytics: a metrics line beside a link, and the section."""
+    summary = known_summary()
+    summary["went_out"]["items"][0]["metrics"] = {
+        "tiktok @luna.bakes": "14210 views, 900 likes, 51 comments, 33 shares, 120 saves, 7.5% engagement"
+    }
+    summary["performance"] = {
+        "measured": 2,
+        "by_platform": {
+            "tiktok": "2 posts: 14510 views, 930 likes, 52 comments, 33 shares, 120 saves, 7.4% engagement"
+        },
+        "by_account": {"tiktok @luna.bakes": TOTALS},
+        "top": [
+            "14210 views, 7.5% engagement: tiktok @luna.bakes https://www.tiktok.com/@luna.bakes/video/123"
+        ],
+        "bottom": [f"300 views: instagram @mallory {JS_URL}"],
+        "never": {"pinterest @lunabakes": 3},
+        "not_yet": {"tiktok @luna.bakes": 1},
+        "never_why": "pinterest: no analytics in Genviral",
+    }
+    return summary
+
+
 def tool_result(structured: dict[str, Any], text: str = "summary as text") -> dict[str, Any]:
     return {"content": [{"type": "text", "text": text}], "structuredContent": structured}
 
@@ -425,6 +451,44 @@ def test_the_counts_attention_groups_timeline_and_links_are_shown(open_view: Ope
 
 
 @pytest.mark.parametrize("host", HOSTS)
+def test_views_and_engagement_beside_each_published_post_and_totals_per_account(
+    open_view: Open, host: str
+) -> None:
+    hosted = open_view(host, tool_result(with_performance()))
+    frame = hosted.frame
+    assert words(hosted.text("#went-out .links")).startswith(
+        "tiktok @luna.bakes 14,210 views · 7.5% engagement"
+    )
+    row = frame.locator("#performance tbody tr")
+    assert row.count() == 1
+    assert [words(cell) for cell in row.locator("td").all_text_contents()] == [
+        "tiktok @luna.bakes",
+        "2",
+        "14,510",
+        "7.4%",
+        "14510 views, 930 likes, 52 comments, 33 shares, 120 saves, 7.4% engagement",
+    ]
+    text = words(hosted.text("#performance")).lower()  # (platforms are drawn in capitals)
+    assert "2 deliveries with numbers" in text and "not yet: tiktok @luna.bakes 1" in text
+    assert "never: pinterest @lunabakes 3" in text and "pinterest: no analytics in genviral" in text
+    top = frame.locator("#performance .ranked a")
+    assert top.count() == 1 and top.get_attribute("href") == "https://www.tiktok.com/@luna.bakes/video/123"
+    assert JS_URL.lower() in text and frame.locator("a[href^='javascript:' i]").count() == 0
+    no_trouble(hosted)
+
+
+def test_without_analytics_the_view_says_so_in_one_line(open_view: Open) -> None:
+    summary = known_summary() | {"performance_note": "Performance was not available: (HTTP 403)."}
+    hosted = open_view("host.html", tool_result(summary))
+    assert (
+        words(hosted.text("#performance"))
+        == "Performance Performance: Performance was not available: (HTTP 403)."
+    )
+    assert hosted.frame.locator("#went-out .perf").count() == 0
+    no_trouble(hosted)
+
+
+@pytest.mark.parametrize("host", HOSTS)
 def test_untrusted_text_stays_text_and_a_javascript_url_never_becomes_a_link(
     open_view: Open, host: str
 ) -> None:
@@ -579,7 +643,7 @@ def test_the_demo_summary_never_overflows_from_320_to_1280_px_and_tables_fit_or_
         hosted = open_view("host.html", result, width=width)
         if overflow(hosted) > 0:
             overflowing[width] = overflow(hosted)
-        for section in ("attention", "accounts"):
+        for section in ("attention", "accounts", "performance"):
             room = int(hosted.frame.locator(f"#{section}").evaluate("s => s.clientWidth"))
             if stacked(hosted, section) is not (natural_width(hosted, section) > room):
                 misfit.append((width, section))
@@ -652,6 +716,10 @@ def assert_shows(hosted: Hosted, data: dict[str, Any]) -> None:
     assert frame.locator("#went-out .went > li").count() == len(went_out)
     urls = [url for item in went_out for url in item.get("urls", {}).values() if url.startswith("https://")]
     assert frame.locator("#went-out a").evaluate_all("links => links.map(a => a.href)") == urls
+    metrics = [line for item in went_out for line in item.get("metrics", {}).values()]
+    assert frame.locator("#went-out .perf").count() == len(metrics), "views beside each measured post"
+    totals = part(data, "performance").get("by_account", {})
+    assert frame.locator("#performance tbody tr").count() == len(totals)
     for key in ("coverage", "incomplete"):
         if key in data:
             assert data[key] in words(hosted.text("main"))

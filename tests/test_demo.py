@@ -334,8 +334,10 @@ async def test_demo_serves_both_tools_with_every_result_marked(demo: CountingDem
     # and, since the sample holds deleted and void posts, one walk over all 200 (three pages). The
     # account list is fetched for list_posts and once more for the summary: it meets an account
     # the cached list does not show as active, and says so only from a list fetched after it began.
-    paths = Counter(request.url.path.rpartition("/")[2] for request in demo.requests)
-    assert paths == {"posts": 1 + 6 + 3, "accounts": 2}
+    # The summary also asks for the analytics of its window (one page) and the analytics targets;
+    # the concise list_posts does not.
+    paths = Counter(request.url.path.partition("/api/partner/v1/")[2] for request in demo.requests)
+    assert paths == {"posts": 1 + 6 + 3, "accounts": 2, "analytics/summary/posts": 1, "analytics/targets": 1}
     assert all(request.headers["authorization"] == f"Bearer {DEMO_KEY}" for request in demo.requests)
     assert {request.url.host for request in demo.requests} == {"demo.genviral.invalid"}
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -10,7 +13,7 @@ from genviral_mcp.analysis import OVERDUE_AFTER
 from genviral_mcp.demo.emulator import PostsEmulator
 
 from support.common import KEY, Connect, error_text, structured, text_of
-from support.standin import StandInApi, respond
+from support.standin import Fault, StandInApi, respond
 
 pytestmark = pytest.mark.anyio
 
@@ -269,3 +272,27 @@ async def test_the_summary_reports_progress_as_each_walk_ends(connect: Connect) 
     # Six status walks, then (the sample holds deleted and void posts) one over every status.
     assert [done for done, _ in seen] == [1, 2, 3, 4, 5, 6, 7]
     assert {total for _, total in seen} <= {6, 7} and seen[-1] == (7, 7)
+
+
+async def test_when_the_retry_walk_reads_nothing_the_counters_come_from_another_walk(
+    connect: Connect, api: StandInApi
+) -> None:
+    """The retry walk's count is part of the other-statuses arithmetic. When it fails before reading
+    a page while the other walks are still on their way, their counters are waited for: "Genviral sent
+    no total_posts counter" would be false (it was a race that extra concurrent requests made likely)."""
+
+    def late(seconds: float) -> Fault:
+        def fault(handler: BaseHTTPRequestHandler) -> None:
+            time.sleep(seconds)
+            query = dict(parse_qsl(urlsplit(handler.path).query))
+            answer = api.emulator.handle(query, handler.headers.get("authorization"))
+            respond(answer.status, answer.body)(handler)
+
+        return fault
+
+    api.script_matching(lambda query: query.get("status") == "retry", respond(404, '{"ok": false}'))
+    for status in ("failed", "partial", "pending", "scheduled", "posted"):
+        api.script_matching(lambda query, status=status: query.get("status") == status, late(0.4))  # type: ignore[misc]
+    async with connect() as client:
+        body = structured(await client.call_tool("get_delivery_summary", {}))
+    assert [line.split(":")[0] for line in body["incomplete"]] == ["retry"], body["incomplete"]

@@ -25,13 +25,10 @@ import hashlib
 import logging
 import math
 import re
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from enum import Enum
-from types import TracebackType
 from typing import TypeVar
 
 import anyio
@@ -39,6 +36,8 @@ from anyio.abc import TaskGroup
 
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
+from genviral_mcp.enrichment import ENRICHMENT_WAIT_SECONDS as ENRICHMENT_WAIT_SECONDS
+from genviral_mcp.enrichment import Background, FetchFailed, Flight, Refresh
 from genviral_mcp.models import Account, Post
 from genviral_mcp.sanitize import clean_text
 
@@ -48,9 +47,6 @@ logger = logging.getLogger(__name__)
 CACHE_SECONDS = 300.0
 #: After a failed fetch, how long to wait before asking again (the previous list, if any, stays).
 RETRY_AFTER_FAILURE_SECONDS = 60.0
-#: Once a call's posts are in, the longest it waits for the account list; after that it answers
-#: with what it has and the fetch goes on for later calls.
-ENRICHMENT_WAIT_SECONDS = 1.0
 #: Key scopes remembered at once (a hosted server sees many keys); the oldest is forgotten first.
 MAX_SCOPES = 256
 #: Account ids one scope remembers labels for. Past it (a hostile upstream inventing ids), a new
@@ -230,17 +226,9 @@ class AccountLabels:
 
 
 @dataclass
-class _Fetch:
-    """One ``GET /accounts`` in flight; every caller that needs it waits on ``done``."""
-
-    requested_at: float
-    done: anyio.Event = field(default_factory=anyio.Event)
-    ok: bool = False
-
-
-@dataclass
-class ScopeAccounts:
-    """One key scope's account list and the labels given to its accounts in this process."""
+class ScopeAccounts(Refresh):
+    """One key scope's account list and the labels given to its accounts in this process (and,
+    as a :class:`~genviral_mcp.enrichment.Refresh`, when to ask for the list again)."""
 
     #: The last list fetched, by id; ``None`` before any fetch succeeded.
     listed: dict[str, Account] | None = None
@@ -254,11 +242,6 @@ class ScopeAccounts:
     #: 8-hex prefix -> the ids known in this scope that start with it (``known`` in all).
     prefixes: dict[str, set[str]] = field(default_factory=dict)
     known: int = 0
-    #: When to ask for the list again for names (``None`` before the first ask), and not before
-    #: ``retry_at`` after a failure.
-    due: float | None = None
-    retry_at: float = -math.inf
-    inflight: _Fetch | None = None
     #: Ids the last summary found missing from the list or listed as unhealthy: a later summary
     #: asks for a fresh list at once, so it can say so again without waiting.
     suspects: set[str] = field(default_factory=set)
@@ -388,7 +371,7 @@ class ScopeAccounts:
 
 
 @dataclass
-class AccountDirectory:
+class AccountDirectory(Background):
     """The account list of each key scope, shared by every call with that key.
 
     ``GET /accounts`` is sent when a call finds the list older than :data:`CACHE_SECONDS` (or
@@ -400,31 +383,11 @@ class AccountDirectory:
 
     ``async with`` it for the server's lifetime: fetches then run in its own task group, so one
     that outlives the call that started it goes on for later calls, and is cancelled at shutdown.
-    Outside it (the ``check`` command), a fetch runs within the call and ends with it.
+    Outside it (the ``check`` command), a fetch runs within the call and ends with it. (The
+    mechanics are :class:`~genviral_mcp.enrichment.Background`'s, shared with analytics.)
     """
 
-    clock: Callable[[], float] = time.monotonic
-    wait_seconds: float = ENRICHMENT_WAIT_SECONDS
     _scopes: OrderedDict[str, ScopeAccounts] = field(default_factory=OrderedDict)
-    _group: TaskGroup | None = None
-    _stack: AsyncExitStack | None = None
-
-    async def __aenter__(self) -> AccountDirectory:
-        self._stack = AsyncExitStack()
-        self._group = await self._stack.enter_async_context(anyio.create_task_group())
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        group, stack = self._group, self._stack
-        self._group = self._stack = None
-        if group is not None and stack is not None:
-            group.cancel_scope.cancel()  # fetches in flight end here, before the HTTP client closes
-            await stack.__aexit__(exc_type, exc, traceback)
 
     def _scope(self, key: ApiKey) -> ScopeAccounts:
         digest = hashlib.sha256(key.reveal().encode()).hexdigest()
@@ -436,33 +399,24 @@ class AccountDirectory:
 
     def _start(
         self, scope: ScopeAccounts, client: PostsClient, key: ApiKey, group: TaskGroup
-    ) -> _Fetch | None:
+    ) -> Flight | None:
         """The fetch in flight for this scope, started if there is none; ``None`` while backing off."""
-        if scope.inflight is not None:
-            return scope.inflight
-        if self.clock() < scope.retry_at:
-            return None
-        fetch = _Fetch(requested_at=self.clock())
-        scope.inflight = fetch
-        group.start_soon(self._fetch, scope, fetch, client, key)
-        return fetch
 
-    async def _fetch(self, scope: ScopeAccounts, fetch: _Fetch, client: PostsClient, key: ApiKey) -> None:
-        accounts: list[Account] | None = None
-        try:
+        async def fetch() -> list[Account]:
             accounts = await client.fetch_accounts(key)
-        except Exception as exc:  # an enrichment never fails a call, nor the server's task group
-            logger.info("GET /accounts failed (%s); showing account ids only", type(exc).__name__)
-        finally:
-            now = self.clock()
-            if accounts is None:
-                scope.retry_at = now + RETRY_AFTER_FAILURE_SECONDS
-            else:
-                scope.apply(accounts, fetch.requested_at)
-                scope.due = now + CACHE_SECONDS
-                fetch.ok = True
-            scope.inflight = None
-            fetch.done.set()
+            if accounts is None:  # fetch_accounts logged why
+                raise FetchFailed("GET /accounts failed", logged=True)
+            return accounts
+
+        return self.start(
+            scope,
+            group,
+            fetch,
+            scope.apply,
+            cache_seconds=CACHE_SECONDS,
+            retry_seconds=RETRY_AFTER_FAILURE_SECONDS,
+            what="GET /accounts",
+        )
 
     async def alongside(
         self,
@@ -480,8 +434,7 @@ class AccountDirectory:
         scope = self._scope(key)
         started = self.clock()
         failure: Exception | None = None
-        async with anyio.create_task_group() as local:
-            group = self._group or local
+        async with self.call_group() as group:
             if (
                 scope.due is None
                 or started >= scope.due
@@ -494,7 +447,6 @@ class AccountDirectory:
                 labels = await self._settle(scope, client, key, group, posts, started, activity)
             except Exception as exc:
                 failure = exc
-            local.cancel_scope.cancel()  # outside a running directory, a fetch ends with its call
         if failure is not None:
             raise failure
         return result, labels
@@ -521,9 +473,7 @@ class AccountDirectory:
             fetch = self._start(scope, client, key, group)
             if fetch is None:  # backing off after a failure: names or activity stay unknown
                 break
-            with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
-                await fetch.done.wait()
-            if not fetch.ok:  # still on its way, or failed
+            if not await self.wait(fetch, deadline):  # still on its way, or failed
                 break
         used = scope.register(posts)
         labels = AccountLabels(

@@ -29,6 +29,7 @@ import httpx2 as httpx
 
 from genviral_mcp import __version__
 from genviral_mcp.accounts import HEALTHY_CONNECTIONS, AccountDirectory
+from genviral_mcp.analytics import AnalyticsDirectory
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
@@ -36,7 +37,7 @@ from genviral_mcp.errors import ConfigurationError, GenviralError, InvalidArgume
 from genviral_mcp.query import DEFAULT_HOURS_AHEAD, DEFAULT_MAX_ITEMS, SummaryRequest, WalkLimits
 from genviral_mcp.sanitize import bind_secret, clean_text, plain_text, redaction_scope
 from genviral_mcp.shaping import ToolOutput, delivery_summary_output
-from genviral_mcp.survey import survey_scope
+from genviral_mcp.survey import survey_with_analytics
 from genviral_mcp.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
@@ -249,7 +250,15 @@ async def _summarise(
     failed."""
     async with build_http_client(settings, transport) as http:
         client = PostsClient(http, settings)
-        survey = await survey_scope(client, AccountDirectory(), key, request.published_until, WalkLimits())
+        survey = await survey_with_analytics(
+            client,
+            AccountDirectory(),
+            AnalyticsDirectory(),
+            key,
+            request.published_since,
+            request.published_until,
+            WalkLimits(),
+        )
     failed = any(walk.error is not None for walk in survey.walks)
     return delivery_summary_output(survey, request, now), survey.requests, failed
 

@@ -75,12 +75,40 @@ SCOPE: JsonSchema = {
     "additionalProperties": False,
 }
 
+_METRIC_NAMES = "views, likes, comments, shares, saves, engagement"
+_PERFORMANCE_NOTE = _text(
+    "Present when Genviral's analytics were not available (refused for this key's plan, failed, "
+    "another shape, no rows for these dates, or slow to answer): there are no performance numbers in "
+    "this result, and everything else is as it is without them."
+)
+_METRICS_OBJECT = _object(
+    {
+        **{
+            name: _count(f"{name.capitalize()}, as Genviral's analytics last counted them.")
+            for name in (
+                "views",
+                "likes",
+                "comments",
+                "shares",
+                "saves",
+            )
+        },
+        "engagement": {"type": "number", "description": "Engagement rate, a percentage (6.42 means 6.42 %)."},
+        "analytics_id": _text("The analytics row's id (analyticsId)."),
+        "platform_post_id": _text("The platform's own id for the post."),
+    },
+    description="This delivery's numbers from Genviral's analytics (lifetime totals of the platform post, "
+    "as Genviral last refreshed them), present when one analytics row matches it. Only the numbers the "
+    "row carries: a missing one is unknown, never 0.",
+)
+
 _FULL_DELIVERY = _object(
     {
         "account": _text("Account label (see accounts)."),
         "status": _STRING,
         "published": _text("Exact instant it was published."),
         "published_url": _STRING,
+        "metrics": _METRICS_OBJECT,
         "error_message": _text("Why it failed (cleaned, shortened)."),
         "earlier_error": _text("An old error on a delivery that published anyway: not a failure."),
         "last_attempted": _text("Exact instant of the latest attempt."),
@@ -154,6 +182,7 @@ LIST_POSTS_OUTPUT: JsonSchema = _object(
             "Present when every post on the page was created at one instant and more may share it: "
             "the API cannot page within an instant; the text says how to see up to 100 of them."
         ),
+        "performance_note": _PERFORMANCE_NOTE,
         "upstream_problem": _text("Present only when Genviral's answer was broken and was repaired."),
         "cut_for_size": _CUT_FOR_SIZE,
     },
@@ -200,10 +229,69 @@ _WENT_OUT_ITEM = _object(
         "created": _CREATED,
         "urls": {**_STRING_MAP, "description": "Account label -> published URL."},
         "urls_left_out": _count("Deliveries published in the window beyond the first 20, not listed."),
+        "metrics": {
+            **_STRING_MAP,
+            "description": "Account label -> how that delivery is doing, from Genviral's analytics: "
+            f"'12400 views, 830 likes, 41 comments, 12 shares, 95 saves, 6.4% engagement' ({_METRIC_NAMES}; "
+            "only what its analytics row carries: a missing number is unknown, never 0). Only deliveries "
+            "one row matches; see performance for the others.",
+        },
         "caption": _STRING,
         "changes": _CHANGES,
     },
     ("published", "id", "urls"),
+)
+
+_PER_ACCOUNT_COUNT: JsonSchema = {"type": "object", "additionalProperties": _INTEGER}
+_TOTALS_MAP: JsonSchema = {"type": "object", "additionalProperties": _STRING}
+_PERFORMANCE = _object(
+    {
+        "measured": _count("Deliveries published in the went_out window that have numbers."),
+        "by_platform": {
+            **_TOTALS_MAP,
+            "description": "Platform -> totals over its measured deliveries: '3 posts: 45210 views, 2810 "
+            "likes, 95 comments, 12 shares (2 of 3), 6.1% engagement'. '(2 of 3)': only 2 of the 3 carry "
+            "that number; engagement is weighted by views. Most views first.",
+        },
+        "by_account": {**_TOTALS_MAP, "description": "Account label -> totals, as by_platform."},
+        "top": {
+            "type": "array",
+            "items": _STRING,
+            "description": "The deliveries with most views: 'views[, engagement]: account url'. 3 by "
+            "default; max_items above 10 lists that many.",
+        },
+        "bottom": {
+            "type": "array",
+            "items": _STRING,
+            "description": "The deliveries with fewest views (fewest first), none of them in top.",
+        },
+        "top_left_out": _count("Ranked deliveries cut from top to fit the size bound."),
+        "bottom_left_out": _count("Ranked deliveries cut from bottom to fit the size bound."),
+        "never": {
+            **_PER_ACCOUNT_COUNT,
+            "description": "Account label -> published deliveries that will never have numbers: "
+            "Pinterest, LinkedIn and Facebook have no analytics, and an account that is not an analytics "
+            "target in Genviral has none (see never_why).",
+        },
+        "never_why": _text("Why those have no numbers: the platforms, and the accounts not tracked."),
+        "not_yet": {
+            **_PER_ACCOUNT_COUNT,
+            "description": "Account label -> published deliveries on tracked accounts whose analytics row "
+            "has not appeared yet (TikTok drafts and new posts take time): ask again later.",
+        },
+        "unknown": {
+            **_PER_ACCOUNT_COUNT,
+            "description": "Account label -> published deliveries whose numbers are unknown: more than one "
+            "analytics row fits (never guessed), not every row was read, or whether the account is "
+            "tracked could not be told.",
+        },
+        "accounts_left_out": _count("Accounts beyond the first 50 per map, not listed."),
+        "note": _text("Present when the numbers are incomplete, and why."),
+    },
+    ("measured",),
+    "How what went out is doing, from Genviral's analytics (lifetime numbers per platform post, as "
+    "Genviral last refreshed them), for the deliveries in went_out's window. A number that is missing is "
+    "unknown, never 0.",
 )
 
 _ACCOUNT = _object(
@@ -321,6 +409,8 @@ SUMMARY_OUTPUT: JsonSchema = _object(
             },
             ("published_since", "published_until", "posts", "complete"),
         ),
+        "performance": _PERFORMANCE,
+        "performance_note": _PERFORMANCE_NOTE,
         "accounts": {
             "type": "object",
             "additionalProperties": _ACCOUNT,

@@ -34,6 +34,7 @@ from pydantic import BeforeValidator, Field, ValidationError
 from genviral_mcp import __version__
 from genviral_mcp.accounts import AccountDirectory
 from genviral_mcp.admission import SINGLE_KEY, SummaryGate, SummaryLimits
+from genviral_mcp.analytics import AnalyticsDirectory, Pending
 from genviral_mcp.auth import KeySource, held_key
 from genviral_mcp.client import OFF_LOOP_BYTES, PostsClient
 from genviral_mcp.config import Settings
@@ -42,7 +43,8 @@ from genviral_mcp.dashboard import TOOL_META as DASHBOARD_META
 from genviral_mcp.dashboard import dashboard_extension
 from genviral_mcp.errors import GenviralError, InvalidArgument
 from genviral_mcp.output_schema import LIST_POSTS_OUTPUT, SUMMARY_OUTPUT
-from genviral_mcp.paging import fetch_page
+from genviral_mcp.paging import Page, fetch_page
+from genviral_mcp.performance import publish_window
 from genviral_mcp.query import (
     DEFAULT_HOURS_AHEAD,
     DEFAULT_MAX_ITEMS,
@@ -56,7 +58,7 @@ from genviral_mcp.query import (
 from genviral_mcp.retry import RetryPolicy
 from genviral_mcp.sanitize import bind_secret, clean_text, redact_bound, redaction_scope
 from genviral_mcp.shaping import ToolOutput, delivery_summary_output, list_posts_output
-from genviral_mcp.survey import survey_scope
+from genviral_mcp.survey import survey_with_analytics
 from genviral_mcp.timestamps import exact, utc_now
 from genviral_mcp.workers import Workers
 
@@ -67,7 +69,8 @@ TOOL_DEADLINE_SECONDS = 45.0
 INSTRUCTIONS = (
     "Read-only view of the user's Genviral posts and their per-account delivery on TikTok, Instagram, "
     "YouTube, Pinterest, LinkedIn and Facebook. For what needs attention, what goes out next, what went "
-    "out (by publish time) and which accounts have problems, call get_delivery_summary: it covers the "
+    "out (by publish time) and how it is doing (views, engagement), and which accounts have problems, call "
+    "get_delivery_summary: it covers the "
     "whole account scope. Use list_posts for posts by status or creation time, and for one post in full. "
     "Times are UTC."
 )
@@ -81,8 +84,8 @@ posts of one status (status="failed"), posts created in a window, or one post in
 since and until both set to the post's "created" value, with detail="full". Both bounds are
 inclusive ISO 8601, UTC when no offset is given; a date alone covers that whole UTC day, and
 filters shows the exact instants applied. next_page holds the exact arguments for the next
-page. detail="full" adds whole captions, media and music URLs, TikTok/Pinterest settings and
-every delivery timestamp."""
+page. detail="full" adds whole captions, media and music URLs, TikTok/Pinterest settings,
+every delivery timestamp, and each published delivery's metrics from Genviral's analytics."""
 
 SUMMARY_DESCRIPTION = """\
 Answers the everyday questions for the whole account scope, whatever the posts' creation
@@ -91,7 +94,9 @@ scheduled ones over 30 minutes late, grouped by cause with a fix where the cause
 what goes out in the next hours_ahead hours (default 24, up to 168); what went out, judged
 by PUBLISH time, between published_since and published_until (default: the last 24 hours;
 for "yesterday" pass its date as both: a date alone covers that whole UTC day), with the
-published URLs; and each account's connection status, deliveries published in that window
+published URLs and how they are doing (views, likes, comments, shares, saves, engagement
+from Genviral's analytics: per post, per platform and account, top and bottom posts, and
+which have no numbers yet); and each account's connection status, deliveries published in that window
 and deliveries needing attention. Also Genviral's scope counters, verbatim. Each post comes
 with its exact creation instant: list_posts(since=created, until=created, detail="full")
 shows it in full.
@@ -183,6 +188,8 @@ class AppState:
     workers: Workers
     #: How many summaries run at once, per key and in all.
     summaries: SummaryGate
+    #: Genviral's post analytics per key (an enrichment, like the account list).
+    analytics: AnalyticsDirectory
 
     @property
     def posts(self) -> PostsClient:
@@ -344,6 +351,7 @@ def build_server(
         async with (
             Connection(settings, transport, retry, per_key_connections, workers) as connection,
             AccountDirectory() as accounts,
+            AnalyticsDirectory() as analytics,
             anyio.create_task_group() as threads,
         ):
             workers.serve(threads)
@@ -354,6 +362,7 @@ def build_server(
                 walk_limits or WalkLimits(),
                 workers,
                 SummaryGate(summary_limits),
+                analytics,
             )
             threads.cancel_scope.cancel()
 
@@ -386,13 +395,26 @@ def build_server(
             key = key_source(state.settings, ctx.headers)
             bind_secret(key.reveal())
             query = PostsQuery.from_arguments(status, limit, since, until)
+            metrics: list[tuple[Pending, float]] = []  # the full view's analytics, asked once its page is in
+
+            async def page_and_metrics() -> Page:
+                page = await fetch_page(state.posts, query, key)
+                window = publish_window(page.posts) if detail == "full" else None
+                if window is not None:
+                    pending = state.analytics.begin(state.posts, key, *window)
+                    metrics.append((pending, anyio.current_time()))
+                return page
+
             page, labels = await state.accounts.alongside(
-                state.posts, key, lambda: fetch_page(state.posts, query, key), lambda page: page.posts
+                state.posts, key, page_and_metrics, lambda page: page.posts
             )
+            view = await metrics[0][0].settle(metrics[0][1]) if metrics else None
             now, snapshot = clock(), labels.snapshot()
             if page.body_bytes <= OFF_LOOP_BYTES:
-                return list_posts_output(page, query, detail, now, snapshot)
-            return await state.workers.run(lambda: list_posts_output(page, query, detail, now, snapshot))
+                return list_posts_output(page, query, detail, now, snapshot, view)
+            return await state.workers.run(
+                lambda: list_posts_output(page, query, detail, now, snapshot, view)
+            )
 
         return await run_tool("list_posts", body, sample_notice, deadline)
 
@@ -420,8 +442,17 @@ def build_server(
                 hours_ahead, published_since, published_until, max_items, now, changed_since
             )
             async with state.summaries.admitted(key):
-                survey = await survey_scope(
-                    state.posts, state.accounts, key, request.published_until, state.walk_limits, progress
+                # Analytics for the publish window go alongside the walks (an enrichment, never waited
+                # for long); the summary measures whatever went_out holds against them.
+                survey = await survey_with_analytics(
+                    state.posts,
+                    state.accounts,
+                    state.analytics,
+                    key,
+                    request.published_since,
+                    request.published_until,
+                    state.walk_limits,
+                    progress,
                 )
                 # The worker gets a snapshot: a later refresh of the account list must not change it.
                 survey.labels = survey.labels.snapshot()
@@ -482,7 +513,8 @@ def delivery_report_prompt(
     return (
         f"Write a short delivery status report on my Genviral posts. First call {call}. Report: what "
         "needs attention, one line per cause, with the accounts, how many posts, and the fix it suggests "
-        "(say plainly when it suggests none); what went out in the window, with links; what goes out "
+        "(say plainly when it suggests none); what went out in the window, with links, and how it is doing "
+        "(views and engagement, where the summary has numbers; say which have none yet); what goes out "
         "next; and any account that is not connected. Where one post needs more context, call list_posts "
         'with since and until both set to its "created" value and detail="full". If the summary says it '
         "is incomplete or that lists were capped, say so. Keep it brief and quote post ids so I can find "

@@ -52,12 +52,22 @@ from pydantic_core import PydanticSerializationError, to_json
 
 from genviral_mcp.accounts import ACTIVITY_UNKNOWN, NAMES_PENDING, AccountLabels, Activity
 from genviral_mcp.analysis import CauseGroup, Change, DeliveryFacts, Upcoming, WentOut, Windows, analyse
+from genviral_mcp.analytics import METRICS, AnalyticsView, Availability, Row
 from genviral_mcp.causes import DISCONNECTED_FIX
 from genviral_mcp.cursor import news_cursor
 from genviral_mcp.errors import GenviralError, UpstreamError
 from genviral_mcp.models import Delivery, JsonObject, Post, ScopeSummary
 from genviral_mcp.paging import Page, StatusWalk, split_page
-from genviral_mcp.query import MAX_ITEMS, PostsQuery, SummaryRequest
+from genviral_mcp.performance import (
+    Performance,
+    Ranked,
+    Standing,
+    assess,
+    measure,
+    metrics_line,
+    top_and_bottom,
+)
+from genviral_mcp.query import DEFAULT_MAX_ITEMS, MAX_ITEMS, PostsQuery, SummaryRequest
 from genviral_mcp.sanitize import IDENTIFIER_CHARS, clean_text, plain_text, untrusted
 from genviral_mcp.survey import ATTENTION_WALKS, OtherStatuses, Survey
 from genviral_mcp.timestamps import exact, minute, parse_iso
@@ -322,11 +332,17 @@ def full_post(post: Post, alias: AccountLabels) -> JsonObject:
 
 
 def list_posts_output(
-    page: Page, query: PostsQuery, detail: Detail, now: datetime, labels: AccountLabels
+    page: Page,
+    query: PostsQuery,
+    detail: Detail,
+    now: datetime,
+    labels: AccountLabels,
+    analytics: AnalyticsView | None = None,
 ) -> ToolOutput:
     """``list_posts``: the page, newest first, with filters, counts, scope counters and paging;
-    cut to the posts that fit in :data:`MAX_RESULT_BYTES` when the whole page does not."""
-    output = _list_posts_output(page, query, detail, now, labels.snapshot())
+    cut to the posts that fit in :data:`MAX_RESULT_BYTES` when the whole page does not. With
+    ``analytics`` (the full view), each published delivery carries its metrics where a row matches."""
+    output = _list_posts_output(page, query, detail, now, labels.snapshot(), analytics)
     if output.size() <= MAX_RESULT_BYTES:
         return output
     fits, fitted = 0, output
@@ -334,9 +350,8 @@ def list_posts_output(
     while low <= high:
         count = (low + high) // 2
         posts, next_until = split_page(page.posts, count)
-        attempt = _list_posts_output(
-            replace(page, posts=posts, next_until=next_until), query, detail, now, labels.snapshot()
-        )
+        cut = replace(page, posts=posts, next_until=next_until)
+        attempt = _list_posts_output(cut, query, detail, now, labels.snapshot(), analytics)
         if attempt.size() <= MAX_RESULT_BYTES - 512:  # room for the note below
             fits, fitted, low = count, attempt, count + 1
         else:
@@ -360,10 +375,16 @@ class ResultTooLarge(GenviralError):
 
 
 def _list_posts_output(
-    page: Page, query: PostsQuery, detail: Detail, now: datetime, labels: AccountLabels
+    page: Page,
+    query: PostsQuery,
+    detail: Detail,
+    now: datetime,
+    labels: AccountLabels,
+    analytics: AnalyticsView | None = None,
 ) -> ToolOutput:
     shape = concise_post if detail == "concise" else full_post
     posts = [shape(post, labels) for post in page.posts]
+    note = _page_metrics(page.posts, posts, analytics, labels) if detail == "full" else None
     filters = {**query.describe(), "detail": detail}
     structured: JsonObject = {
         "now": now_label(now),
@@ -373,6 +394,8 @@ def _list_posts_output(
         "accounts": labels.legend(),
         "posts": posts,
     }
+    if note:
+        structured["performance_note"] = note
     if not structured["accounts"]:
         del structured["accounts"]
     elif labels.names_pending:
@@ -755,6 +778,7 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
             "through every post of that status."
         )
     structured = _compact(structured)
+    structured = with_performance(structured, facts, survey.analytics, labels, cap)
     notes: tuple[str, ...] = ()
     if incomplete:
         notes = ("This summary is incomplete: see incomplete for what is missing and the next call.",)
@@ -812,6 +836,9 @@ _SUMMARY_LISTS: tuple[tuple[str | None, str, str], ...] = (
     ("upcoming", "items", "left_out"),
     ("went_out", "items", "left_out"),
     (None, "accounts", "accounts_left_out"),
+    ("performance", "top", "top_left_out"),
+    ("performance", "bottom", "bottom_left_out"),
+    ("performance", "by_account", "accounts_left_out"),
 )
 
 
@@ -873,3 +900,193 @@ def _anything_left_out(facts: DeliveryFacts, cap: int) -> bool:
         or len(facts.upcoming) > cap
         or len(facts.went_out) > cap
     )
+
+
+# --- performance: Genviral's analytics beside delivery -------------------------------------------
+
+#: Top and bottom posts by views in a default summary; ``max_items`` above the default lists that many.
+RANKED_DEFAULT = 3
+#: A URL in a ranked line: enough for any platform's post URL.
+RANKED_URL_CHARS = 300
+#: Accounts named in ``never_why`` before the rest are counted.
+NAMED_UNTRACKED = 5
+NOT_YET_AVAILABLE = (
+    "Performance was not available yet: Genviral's analytics were slow to answer. A later call has it."
+)
+NO_ANSWER = "Genviral's analytics did not answer"
+
+
+def performance_unavailable(view: AnalyticsView) -> str:
+    """The one line a result carries when analytics did not come (our own words, never upstream's)."""
+    if view.availability is Availability.PENDING:
+        return NOT_YET_AVAILABLE
+    return f"Performance was not available: {view.reason or NO_ANSWER}."
+
+
+def metrics_object(row: Row) -> JsonObject:
+    """A delivery's metrics in the full view: the numbers the row carries, and its ids to quote."""
+    shaped: JsonObject = {name: getattr(row, name) for name in METRICS if getattr(row, name) is not None}
+    if row.engagement is not None:
+        shaped["engagement"] = row.engagement
+    if row.analytics_id:
+        shaped["analytics_id"] = _ident(row.analytics_id)
+    if row.platform_post_id:
+        shaped["platform_post_id"] = _ident(row.platform_post_id)
+    return shaped
+
+
+def _insert_after(mapping: JsonObject, anchor: str, additions: JsonObject) -> JsonObject:
+    """``mapping`` with ``additions`` right after ``anchor`` (at the end when it is missing)."""
+    if anchor not in mapping:
+        return {**mapping, **additions}
+    result: JsonObject = {}
+    for key, value in mapping.items():
+        result[key] = value
+        if key == anchor:
+            result.update(additions)
+    return result
+
+
+def _place(mapping: JsonObject, anchor: str, additions: JsonObject) -> None:
+    """:func:`_insert_after`, in place (the dict is part of a result being built)."""
+    placed = _insert_after(mapping, anchor, additions)
+    mapping.clear()
+    mapping.update(placed)
+
+
+def _page_metrics(
+    page_posts: list[Post], shaped: list[JsonObject], view: AnalyticsView | None, labels: AccountLabels
+) -> str | None:
+    """Put each measured delivery's metrics into the full view's deliveries; the note to add, if any."""
+    published = any(d.status == "posted" for post in page_posts for d in post.deliveries)
+    if view is None or view.availability is Availability.ABSENT or not published:
+        return None
+    if view.availability is not Availability.OK:
+        return performance_unavailable(view)
+    measures = measure([(post, post.deliveries) for post in page_posts], view, labels)
+    for post, shaped_post in zip(page_posts, shaped, strict=True):
+        shown, _ = shown_deliveries(post.deliveries)
+        for delivery, entry in zip(shown, shaped_post.get("deliveries", []), strict=False):
+            found = measures.get((post.id, delivery.account_id))
+            if found is not None and found.standing is Standing.MEASURED and found.row is not None:
+                _place(entry, "published_url", {"metrics": metrics_object(found.row)})
+    return None
+
+
+def with_performance(
+    structured: JsonObject,
+    facts: DeliveryFacts,
+    view: AnalyticsView | None,
+    labels: AccountLabels,
+    cap: int,
+) -> JsonObject:
+    """The summary with performance beside delivery: each ``went_out`` item's measured deliveries get
+    a ``metrics`` line, and a ``performance`` section follows ``went_out``. Without analytics (failed,
+    refused, another shape, no rows, still on its way) the summary is as it was, plus one
+    ``performance_note``; when the endpoint does not exist, or nothing went out, it is as it was."""
+    if view is None or view.availability is Availability.ABSENT or not facts.went_out:
+        return structured
+    if view.availability is not Availability.OK:
+        return _insert_after(structured, "went_out", {"performance_note": performance_unavailable(view)})
+    performance = assess([(item.post, item.deliveries) for item in facts.went_out], view, labels)
+    went_out = structured.get("went_out")
+    if isinstance(went_out, dict):
+        for item, shaped in zip(facts.went_out[:cap], went_out.get("items", []), strict=False):
+            lines = {}
+            for delivery in item.deliveries[:ACCOUNTS_PER_ITEM]:
+                found = performance.measures.get((item.post.id, delivery.account_id))
+                if found is not None and found.standing is Standing.MEASURED and found.row is not None:
+                    lines[labels(delivery.account_id)] = metrics_line(found.row)
+            if lines:
+                _place(shaped, "urls_left_out" if "urls_left_out" in shaped else "urls", {"metrics": lines})
+    section = performance_section(performance, view, labels, cap)
+    return _insert_after(structured, "went_out", {"performance": section})
+
+
+def _ranked_line(item: Ranked, labels: AccountLabels) -> str:
+    """``45210 views, 6.4% engagement: tiktok @luna.bakes https://…``"""
+    head = f"{item.views} views"
+    if item.row.engagement is not None:
+        head += f", {item.row.engagement:g}% engagement"
+    where = untrusted(item.delivery.published_url, RANKED_URL_CHARS) or f"post {_ident(item.post.id)}"
+    return f"{head}: {labels(item.delivery.account_id)} {where}"
+
+
+def _by_views(totals: dict[str, Any]) -> list[str]:
+    return sorted(totals, key=lambda name: (-totals[name].sums["views"], name))
+
+
+def performance_section(
+    performance: Performance, view: AnalyticsView, labels: AccountLabels, cap: int
+) -> JsonObject:
+    """Totals per platform and per account, the top and bottom posts by views, and the published
+    deliveries without numbers: never, not yet, or unknown."""
+    count = cap if cap > DEFAULT_MAX_ITEMS else min(RANKED_DEFAULT, cap)
+    top, bottom = top_and_bottom(performance.ranked, count)
+    accounts = _by_views(performance.by_account)
+    left_out = max(0, len(accounts) - ACCOUNTS_CAP)
+    groups: dict[str, JsonObject] = {}
+    for name, counter in (
+        ("never", performance.never),
+        ("not_yet", performance.not_yet),
+        ("unknown", performance.unknown),
+    ):
+        ordered = sorted(counter, key=lambda account_id: (-counter[account_id], labels(account_id)))
+        groups[name] = {labels(account_id): counter[account_id] for account_id in ordered[:ACCOUNTS_CAP]}
+        left_out += max(0, len(ordered) - ACCOUNTS_CAP)
+    section: JsonObject = {
+        "measured": performance.measured,
+        "by_platform": _platform_lines(performance),
+        "by_account": {
+            labels(account_id): performance.by_account[account_id].line()
+            for account_id in accounts[:ACCOUNTS_CAP]
+        },
+        "top": [_ranked_line(item, labels) for item in top],
+        "bottom": [_ranked_line(item, labels) for item in bottom],
+        **groups,
+        "never_why": _never_why(performance, labels),
+        "accounts_left_out": left_out or None,
+        "note": _performance_note(performance, view),
+    }
+    return _compact(section)
+
+
+def _platform_lines(performance: Performance) -> dict[str, str]:
+    """Platform -> its totals line, most views first; platform names from Genviral are cleaned, and
+    two that clean alike are still two lines."""
+    lines: dict[str, str] = {}
+    for platform in _by_views(performance.by_platform):
+        name = clean_text(platform, 20) or "unknown"
+        if name in lines:
+            name = f"{name} #{len(lines) + 1}"
+        lines[name] = performance.by_platform[platform].line()
+    return lines
+
+
+def _never_why(performance: Performance, labels: AccountLabels) -> str | None:
+    parts = []
+    platforms = sorted(clean_text(platform, 20) or "unknown" for platform in performance.never_platforms)
+    if platforms:
+        parts.append(f"{', '.join(platforms)}: no analytics in Genviral")
+    untracked = sorted(labels(account_id) for account_id in performance.untracked)
+    if untracked:
+        named = ", ".join(untracked[:NAMED_UNTRACKED])
+        more = f" and {len(untracked) - NAMED_UNTRACKED} more" if len(untracked) > NAMED_UNTRACKED else ""
+        verb = "is not an analytics target" if len(untracked) == 1 else "are not analytics targets"
+        parts.append(f"{named}{more} {verb} in Genviral (add it there to track it)")
+    return "; ".join(parts) or None
+
+
+def _performance_note(performance: Performance, view: AnalyticsView) -> str | None:
+    notes = []
+    if not view.complete:
+        held = f"hold {view.total} rows" if view.total is not None else "hold more rows"
+        notes.append(
+            f"Genviral's analytics {held} for these dates and the newest {len(view.rows)} were read: "
+            "deliveries under unknown may have numbers."
+        )
+    if view.targets is None and performance.unknown:
+        notes.append(
+            "Genviral's list of analytics targets could not be read: accounts without rows are under unknown."
+        )
+    return " ".join(notes) or None

@@ -25,6 +25,7 @@ import anyio
 
 from genviral_mcp.accounts import AccountDirectory, AccountLabels
 from genviral_mcp.allowance import Allowance
+from genviral_mcp.analytics import AnalyticsDirectory, AnalyticsView
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
 from genviral_mcp.models import Post, ScopeSummary
@@ -109,6 +110,10 @@ class Survey:
     walks: list[StatusWalk] = field(default_factory=list)
     labels: AccountLabels = field(default_factory=AccountLabels)
     others: OtherStatuses = field(default_factory=lambda: OtherStatuses(None, "not surveyed"))
+    #: Genviral's analytics for the publish window, when the caller fetched them (an enrichment).
+    analytics: AnalyticsView | None = None
+    #: When the walks ended (``anyio.current_time()``): enrichments are waited for from then.
+    posts_in_at: float = 0.0
 
     @property
     def scope(self) -> ScopeSummary | None:
@@ -177,6 +182,7 @@ async def survey_scope(
     plan += [(status, published_until) for status in PUBLISHED_WALKS]
     results: list[StatusWalk | None] = [None] * len(plan)
     retry_done = anyio.Event()
+    walked = anyio.Event()  # every walk of the plan has ended
     planned = [len(plan)]
     done = [0]
 
@@ -195,12 +201,17 @@ async def survey_scope(
         )
         if status == "retry":
             retry_done.set()
+        if all(walk is not None for walk in results):
+            walked.set()
         await ended()
 
     async def other_walk() -> None:
         await retry_done.wait()
         retry = next(walk for walk in results if walk is not None and walk.status == "retry")
         scope = retry.scope or next((walk.scope for walk in results if walk and walk.scope), None)
+        if scope is None:  # the retry walk read no page: another walk's counters will do, once in
+            await walked.wait()
+            scope = next((walk.scope for walk in results if walk and walk.scope), None)
         survey.others = other_statuses(scope, retry)
         if survey.others.expected:
             planned[0] += 1
@@ -216,8 +227,38 @@ async def survey_scope(
             group.start_soon(other_walk)
 
     def gathered(_: None) -> list[Post]:
+        survey.posts_in_at = anyio.current_time()
         return [post for walk in [*results, survey.others.walk] if walk is not None for post in walk.posts]
 
     _, survey.labels = await directory.alongside(client, key, walk_all, gathered, activity=True)
     survey.walks = [walk for walk in results if walk is not None]
+    return survey
+
+
+async def survey_with_analytics(
+    client: PostsClient,
+    directory: AccountDirectory,
+    analytics: AnalyticsDirectory,
+    key: ApiKey,
+    published_since: datetime,
+    published_until: datetime,
+    limits: WalkLimits,
+    progress: Progress | None = None,
+) -> Survey:
+    """:func:`survey_scope`, with Genviral's analytics for the publish window fetched alongside (an
+    enrichment) and waited for at most the directory's short bound once the posts are in.
+
+    Outside a running directory (the ``check`` command), the fetch runs within this call and ends
+    with it, like the account list's."""
+    failure: Exception | None = None
+    async with anyio.create_task_group() as group:
+        pending = analytics.begin(client, key, published_since, published_until, group)
+        try:
+            survey = await survey_scope(client, directory, key, published_until, limits, progress)
+            survey.analytics = await pending.settle(survey.posts_in_at)
+        except Exception as exc:  # raised as it is below, not wrapped in the group's ExceptionGroup
+            failure = exc
+        group.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
     return survey

@@ -1,8 +1,9 @@
 """A stand-in Genviral API: a real HTTP server on 127.0.0.1 built from the endpoint contract.
 
-It serves :class:`genviral_mcp.demo.emulator.PostsEmulator` at ``/api/partner/v1/posts``, records
-every request it gets, counts the connections it holds, and can be scripted with faults that
-replace the next answers (wrong answers, stalls, drip-fed, huge or broken bodies).
+It serves :class:`genviral_mcp.demo.emulator.PostsEmulator` at ``/api/partner/v1/posts`` (and
+``/accounts``, ``/analytics/summary/posts`` and ``/analytics/targets``), records every request it
+gets, counts the connections it holds, and can be scripted with faults that replace the next
+answers of one endpoint (wrong answers, stalls, drip-fed, huge or broken bodies).
 
 **Recording windows.** One stand-in serves the whole session, and a request from an earlier test can
 still arrive after the next test has begun: a cancelled ``/accounts`` fetch whose bytes sit in the
@@ -35,6 +36,8 @@ from genviral_mcp.demo.emulator import PostsEmulator
 API_PATH = "/api/partner/v1"
 POSTS_PATH = f"{API_PATH}/posts"
 ACCOUNTS_PATH = f"{API_PATH}/accounts"
+ANALYTICS_PATH = f"{API_PATH}/analytics/summary/posts"
+TARGETS_PATH = f"{API_PATH}/analytics/targets"
 #: A window's requests are under ``/w/<token>``; tokens never repeat within a process.
 WINDOW_PREFIX = "/w/"
 _tokens = count(1)
@@ -186,6 +189,8 @@ class StandInApi:
         self.window: str | None = None
         self.faults: deque[Fault] = deque()
         self.account_faults: deque[Fault] = deque()
+        self.analytics_faults: deque[Fault] = deque()
+        self.target_faults: deque[Fault] = deque()
         self.matching_faults: list[tuple[Callable[[dict[str, str]], bool], Fault]] = []
         self.latency = 0.0
         #: Connections accepted in all, open now, and open at most at once.
@@ -232,12 +237,22 @@ class StandInApi:
     def account_requests(self) -> list[Recorded]:
         return [entry for entry in self.all_requests if entry.path == ACCOUNTS_PATH]
 
+    @property
+    def analytics_requests(self) -> list[Recorded]:
+        return [entry for entry in self.all_requests if entry.path == ANALYTICS_PATH]
+
+    @property
+    def target_requests(self) -> list[Recorded]:
+        return [entry for entry in self.all_requests if entry.path == TARGETS_PATH]
+
     def reset(self) -> None:
         with self._lock:
             self.all_requests.clear()
             self.late_requests.clear()
             self.faults.clear()
             self.account_faults.clear()
+            self.analytics_faults.clear()
+            self.target_faults.clear()
             self.matching_faults.clear()
             self.connections = 0
             self.peak_connections = self.open_connections
@@ -265,8 +280,26 @@ class StandInApi:
         with self._lock:
             self.account_faults.extend(faults)
 
+    def script_analytics(self, *faults: Fault) -> None:
+        """Answer the next analytics requests (``/analytics/summary/posts``) with these faults."""
+        with self._lock:
+            self.analytics_faults.extend(faults)
+
+    def script_targets(self, *faults: Fault) -> None:
+        """Answer the next ``/analytics/targets`` requests with these faults."""
+        with self._lock:
+            self.target_faults.extend(faults)
+
     def _next_fault(self, path: str, query: dict[str, str]) -> Fault | None:
-        queue = self.account_faults if path == ACCOUNTS_PATH else self.faults
+        queues = {
+            POSTS_PATH: self.faults,
+            ACCOUNTS_PATH: self.account_faults,
+            ANALYTICS_PATH: self.analytics_faults,
+            TARGETS_PATH: self.target_faults,
+        }
+        queue = queues.get(path)
+        if queue is None:
+            return None
         with self._lock:
             if path == POSTS_PATH:
                 for index, (match, fault) in enumerate(self.matching_faults):
@@ -324,6 +357,10 @@ class StandInApi:
                     answer = api.emulator.handle(query, authorization)
                 elif path == ACCOUNTS_PATH:
                     answer = api.emulator.handle_accounts(authorization)
+                elif path == ANALYTICS_PATH:
+                    answer = api.emulator.handle_analytics(query, authorization)
+                elif path == TARGETS_PATH:
+                    answer = api.emulator.handle_targets(authorization)
                 else:
                     respond(404, '{"ok": false, "code": 404, "message": "Not found"}')(self)
                     return

@@ -65,18 +65,28 @@ def demo_transport(
     import httpx2 as httpx
 
     from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
-    from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
+    from genviral_mcp.demo.sample_data import sample_accounts, sample_analytics, sample_posts, sample_targets
 
-    emulator = PostsEmulator([], {DEMO_KEY: PLAN_OK}, accounts=sample_accounts())
+    emulator = PostsEmulator(
+        [], {DEMO_KEY: PLAN_OK}, accounts=sample_accounts(), analytics=[], targets=sample_targets()
+    )
     base_path = urlsplit(DEMO_BASE_URL).path
 
     def handle(request: httpx.Request) -> httpx.Response:
         authorization = request.headers.get("authorization")
-        if request.method == "GET" and request.url.path == base_path + "/posts":
+        path = request.url.path.removeprefix(base_path) if request.method == "GET" else ""
+        if path == "/posts":
             emulator.posts = sample_posts(clock(), count)
             answer = emulator.handle(dict(request.url.params), authorization)
-        elif request.method == "GET" and request.url.path == base_path + "/accounts":
+        elif path == "/accounts":
             answer = emulator.handle_accounts(authorization)
+        elif path == "/analytics/summary/posts":
+            # The numbers as they stand now: rows appear after a while and views grow with age.
+            now = clock()
+            emulator.analytics, emulator.now = sample_analytics(sample_posts(now, count), now), now
+            answer = emulator.handle_analytics(dict(request.url.params), authorization)
+        elif path == "/analytics/targets":
+            answer = emulator.handle_targets(authorization)
         else:
             return httpx.Response(404, json={"ok": False, "code": 404, "message": "Not found"})
         return httpx.Response(answer.status, content=answer.body, headers=dict(answer.headers))

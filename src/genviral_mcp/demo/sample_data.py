@@ -574,3 +574,129 @@ def _add_batch_twins(posts: list[PlannedPost]) -> None:
     posts.sort(key=lambda post: post.created, reverse=True)
     for index in range(10, len(posts) - 1, 37):
         posts[index + 1] = replace(posts[index + 1], created=posts[index].created)
+
+
+# --- analytics -------------------------------------------------------------------------------------
+
+#: The accounts Genviral's analytics track (``GET /analytics/targets``): TikTok, Instagram and YouTube
+#: only, and not every one of those: ``tiktok @luna.travels`` is not a target, so it never has numbers.
+#: The disconnected Instagram account is still tracked: analytics follow a handle, not a login.
+ANALYTICS_TARGETS: tuple[Account, ...] = (ACCOUNTS[0], ACCOUNTS[1], ACCOUNTS[2], ACCOUNTS[7])
+#: How long after publication a platform's row first appears in Genviral's analytics.
+ROW_DELAY = {
+    "tiktok": timedelta(hours=2),
+    "instagram": timedelta(minutes=30),
+    "youtube": timedelta(minutes=45),
+}
+#: A TikTok uploaded as a draft (``MEDIA_UPLOAD``) has a row only once the person publishes it in
+#: TikTok: about one in five here, half a day later.
+DRAFT_SHARE = 0.2
+DRAFT_DELAY = timedelta(hours=12)
+#: Posts the accounts published outside Genviral: a row each, with ``genviralPostId: null``.
+NATIVE_EVERY = timedelta(days=3)
+
+
+def sample_targets() -> list[JsonObject]:
+    """``GET /analytics/targets``'s list for the sample workspace."""
+    return [
+        {
+            "id": str(uuid.UUID(int=random.Random(f"target:{account_id}").getrandbits(128), version=4)),
+            "target_id": f"{platform}:{handle.lower()}",
+            "platform": platform,
+            "identifier": f"@{handle}",
+            "display_name": handle.replace(".", " ").title(),
+        }
+        for account_id, platform, handle in ANALYTICS_TARGETS
+    ]
+
+
+def _numbers(rng: random.Random, platform: str, age: timedelta) -> JsonObject:
+    """Plausible numbers for a post of this age: views climb towards a peak (seeded per post) over
+    the first days; the other counts are fixed shares of the views."""
+    peak = rng.lognormvariate(8.3, 1.1)
+    hours = max(0.0, age.total_seconds() / 3600)
+    views = round(peak * (1 - 2.718281828 ** (-hours / 20)))
+    shares = {
+        "likes": rng.uniform(0.03, 0.1),
+        "comments": rng.uniform(0.002, 0.012),
+        "shares": rng.uniform(0.001, 0.01),
+        "saves": rng.uniform(0.002, 0.02),
+    }
+    metrics: JsonObject = {"views": views}
+    metrics |= {name: round(views * share) for name, share in shares.items()}
+    if platform == "youtube":
+        del metrics["saves"]  # YouTube does not report saves: unknown, never 0
+    engaged = sum(value for name, value in metrics.items() if name != "views")
+    rate = round(engaged / views * 100, 2) if views else None
+    return {"metrics": metrics, "engagementRate": rate}
+
+
+def _permalink(platform: str, url: str, rng: random.Random) -> str | None:
+    """The row's permalink as analytics spell it, which is not always the published URL: TikTok adds
+    a query string (and sometimes has none), Instagram drops the trailing slash, YouTube's host has no
+    ``www`` (so those rows match by post id and platform instead)."""
+    if platform == "tiktok":
+        return None if rng.random() < 0.25 else url + "?is_from_webapp=1&sender_device=pc"
+    if platform == "instagram":
+        return url.rstrip("/")
+    if platform == "youtube":
+        return url.replace("https://www.youtube.com/", "https://youtube.com/")
+    return url
+
+
+def _row(
+    account: Account, seed: str, published: datetime, now: datetime, post: JsonObject | None, url: str | None
+) -> JsonObject:
+    _, platform, handle = account
+    rng = random.Random(seed)
+    analytics_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    native = _published_url(platform, handle, rng)
+    return {
+        "id": analytics_id,
+        "analyticsId": analytics_id,
+        "platformPostId": (url or native).rstrip("/").rsplit("/", 1)[-1],
+        "genviralPostId": post["id"] if post else None,
+        "externalId": None,
+        "publishedAt": _iso_ms(published + timedelta(seconds=rng.randrange(0, 30))),
+        "caption": (post or {}).get("caption") or "",
+        "permalink": _permalink(platform, url, rng) if url else native,
+        "thumbnailUrl": f"https://cdn.genviral.example/thumbs/{analytics_id[:12]}.jpg",
+        "durationSeconds": rng.randrange(7, 90),
+        **_numbers(rng, platform, now - published),
+        "platform": platform,
+        "accountIdentifier": f"@{handle}",
+        "accountDisplayName": handle.replace(".", " ").title(),
+        "accountAvatarUrl": f"https://cdn.genviral.example/avatars/{handle}.jpg",
+    }
+
+
+def sample_analytics(posts: list[JsonObject], now: datetime) -> list[JsonObject]:
+    """``GET /analytics/summary/posts``'s rows for ``posts`` as they stand at ``now``: one per
+    published delivery on a tracked account whose row has appeared (numbers seeded by post and
+    account, growing with age), and rows for posts made outside Genviral (``genviralPostId: null``)."""
+    tracked = {account[0]: account for account in ANALYTICS_TARGETS}
+    rows = []
+    for post in posts:
+        for state in post["accounts"]["states"]:
+            account = tracked.get(state["account_id"])
+            published = _parse(state.get("published_at"))
+            if account is None or state["status"] != "posted" or published is None:
+                continue
+            seed = f"{post['id']}:{account[0]}"
+            delay = ROW_DELAY[account[1]]
+            if account[1] == "tiktok" and random.Random(f"draft:{seed}").random() < DRAFT_SHARE:
+                delay = DRAFT_DELAY
+            if now - published >= delay:
+                rows.append(_row(account, seed, published, now, post, state.get("published_url")))
+    anchor = anchor_of(now)
+    for index, account in enumerate(ANALYTICS_TARGETS):
+        moment = anchor - timedelta(days=HISTORY_DAYS) + timedelta(hours=7 + 5 * index)
+        while moment <= now - ROW_DELAY[account[1]]:
+            rows.append(_row(account, f"native:{account[0]}:{_iso_s(moment)}", moment, now, None, None))
+            moment += NATIVE_EVERY
+    rows.sort(key=lambda row: (row["publishedAt"], row["id"]), reverse=True)
+    return rows
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
