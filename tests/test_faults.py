@@ -113,7 +113,10 @@ async def test_fault_ends_in_a_clean_error_and_the_next_call_works(
         for fragment in case.fragments:
             assert fragment in text, text
         assert "<" not in text and ">" not in text, text
-        assert elapsed < case.within, f"{name}: {elapsed:.2f} s"
+        # The summary also walks the other statuses and analyses in a worker thread: on a loaded
+        # machine that took 2.7 s beside a 1.6 s budget. A fault the timeout did not cut takes 4.8 s.
+        budget = case.within + (1.0 if summary else 0.0)
+        assert elapsed < budget, f"{name}: {elapsed:.2f} s"
         assert len(api.requests) == case.attempts + (others if summary else 0) and not api.faults
         if name in ("stall", "drip-fed-body"):
             assert case.dropped.wait(1.0), "an attempt that timed out is hung up on, not left running"
