@@ -92,7 +92,7 @@ async def test_fault_ends_in_a_clean_error_and_the_next_call_works(
     summary = tool == "get_delivery_summary"
     # The summary: every attempt of the `failed` walk meets the fault; the other walks are served.
     others = sum(pages for status, pages in pages_per_walk(api).items() if status != "failed")
-    async with connect(GENVIRAL_TIMEOUT=str(TIMEOUT)) as client:
+    async with connect(GENVIRAL_TIMEOUT=str(case.timeout)) as client:
         if summary:
             faults = [case.make(case.dropped) for _ in range(case.attempts + others)]
             api.script(*[aimed(api, on_status("failed"), fault) for fault in faults])
