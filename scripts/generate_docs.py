@@ -40,13 +40,15 @@ REGENERATE = ".venv/bin/python scripts/generate_docs.py"
 #: The shortening rule, applied by :func:`shorten` and stated in every block it shortened.
 ITEMS = 2
 CUT = "…"
+#: The maps :func:`shorten` cuts: those whose keys are data (account labels, ids), not field names.
+DATA_MAPS = (
+    "accounts", "by_account", "by_platform", "changes", "deliveries", "earlier_errors", "metrics", "never",
+    "not_yet", "posts", "unknown", "urls",
+)  # fmt: skip
 SHORTENED = (
-    f"shortened by the script: every list cut to its first {ITEMS} items and every map keyed by "
-    f'account, post, platform or change id cut to its first {ITEMS} entries; `"{CUT}"` marks each cut'
-)
-#: The maps :func:`shorten` cuts: those whose keys are data (labels, ids), not field names.
-DATA_MAPS = frozenset(
-    {"accounts", "posts", "by_platform", "by_account", "changes", "urls", "never", "not_yet", "unknown"}
+    f"shortened by the script: every list cut to its first {ITEMS} items and every map named "
+    + ", ".join(f"`{name}`" for name in DATA_MAPS)
+    + f' to its first {ITEMS} entries; `"{CUT}"` marks each cut'
 )
 LINES = 6
 
@@ -111,10 +113,11 @@ async def tool_samples() -> dict[str, str]:
     return made
 
 
-def command(*args: str, env: dict[str, str] | None = None) -> str:
+def command(*args: str) -> str:
+    """What ``genviral-mcp ARGS`` prints on stdout with the demo's clock stopped."""
     done = subprocess.run(
         [sys.executable, "-m", "genviral_mcp", *args],
-        env=env or demo_env(),
+        env=demo_env(),
         capture_output=True,
         text=True,
         encoding="utf-8",

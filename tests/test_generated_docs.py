@@ -9,8 +9,8 @@ import sys
 from docblocks import ROOT, blocks
 
 GENERATE = ROOT / "scripts" / "generate_docs.py"
-#: The two workspaces a figure can come from: a benchmark's, and the one --demo serves.
-SCOPES = ("the benchmark's 300-post workspace", "the demo's 200-post workspace")
+#: The workspaces a figure can come from: the benchmarks' sample, the one --demo serves, the tests' scenario.
+SCOPES = ("the benchmark's 300-post workspace", "the demo's 200-post workspace", "the test scenario")
 
 
 def test_every_generated_sample_is_what_the_demo_prints_now() -> None:
@@ -35,7 +35,7 @@ def test_every_measured_block_names_its_scope_and_the_script_that_wrote_it() -> 
     measured = blocks("measured")
     assert measured, "no <!-- measured:NAME --> block in the docs"
     for name, (page, body) in measured.items():
-        first = body.splitlines()[0]
+        first = (body.splitlines() or ["(empty)"])[0]
         assert any(scope in first for scope in SCOPES), f"{page.name} measured:{name} names no scope: {first}"
         scripts = [word.strip("`") for word in first.split() if word.strip("`").startswith("benchmarks/")]
         assert scripts, f"{page.name} measured:{name} names no benchmark script: {first}"
