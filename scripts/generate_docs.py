@@ -102,6 +102,10 @@ def tool_sample(tool: str, arguments: dict[str, Any], result: CallToolResult) ->
 TOOL_SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "summary-example": ("get_delivery_summary", {"max_items": 2}),
     "list-posts-example": ("list_posts", {"status": "partial", "limit": 1}),
+    "changed-since-example": (
+        "get_delivery_summary",
+        {"changed_since": "2026-11-28T11:00:00Z", "max_items": 2},
+    ),
 }
 
 
