@@ -2,6 +2,7 @@
 and of a default get_delivery_summary, against its ceiling.
 
 Run: .venv/bin/pip install -e '.[bench]' && .venv/bin/python benchmarks/tokens.py
+     .venv/bin/python benchmarks/tokens.py --write-docs      # and write the table into the docs
      .venv/bin/python benchmarks/tokens.py --baseline main   # the summary beside another revision's
 
 With ``--baseline``, the other revision's ``src/genviral_mcp`` is exported with ``git archive`` and its
@@ -34,6 +35,7 @@ from tokenizers import Tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from genviral_mcp.config import Settings
 from genviral_mcp.demo import sample_data
@@ -41,6 +43,7 @@ from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 from genviral_mcp.server import build_server
 
+from docblocks import write_block
 from support.host_views import VIEWS
 
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -48,6 +51,8 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 KEY = "gva_live_bench.key"
 TARGET = 0.35
 SUMMARY_TARGET = 7000
+#: The benchmark's workspace: larger than the demo's (DEMO_POST_COUNT), with some deleted/void posts.
+POSTS = 300
 
 
 def tokenizer() -> Tokenizer:
@@ -92,7 +97,7 @@ def naive_trim(data: dict[str, Any]) -> dict[str, Any]:
 
 def emulator_with_everything() -> PostsEmulator:
     """The sample workspace, with account names and (where this revision has them) analytics."""
-    posts = sample_posts(NOW, 300)
+    posts = sample_posts(NOW, POSTS)
     emulator = PostsEmulator(posts, {KEY: "ok"}, accounts=sample_accounts())
     if hasattr(sample_data, "sample_analytics"):  # a baseline from before issue 20 has none
         emulator.analytics = sample_data.sample_analytics(posts, NOW)
@@ -171,9 +176,46 @@ def baseline_summary(revision: str) -> tuple[str, list[tuple[str, str, int, int]
     return f"{revision} ({commit})", [tuple(item) for item in json.loads(out)]  # type: ignore[misc]
 
 
+def table(rows: list[tuple[str, str, int, int]]) -> list[str]:
+    """The table and the two verdicts against the targets, as Markdown lines."""
+    raw = rows[0][2]
+    lines = ["| view | detail | tokens | share of raw | bytes |", "|---|---|---:|---:|---:|"]
+    for name, detail, tokens, size in rows:
+        lines.append(f"| {name} | {detail} | {tokens:,} | {tokens / raw:.1%} | {size:,} |")
+    worst = max(tokens for name, detail, tokens, _ in rows if detail == "concise")
+    verdict = "PASS" if worst / raw <= TARGET else "FAIL"
+    lines.append("")
+    lines.append(
+        f"- `list_posts(limit=100)`, worst concise view: {worst / raw:.1%} of raw "
+        f"(target ≤ {TARGET:.0%}): {verdict}"
+    )
+    summary = max(tokens for name, detail, tokens, _ in rows if detail == "summary")
+    verdict = "PASS" if summary <= SUMMARY_TARGET else "FAIL"
+    lines.append(
+        f"- default `get_delivery_summary`, worst view: {summary:,} tokens "
+        f"(target ≤ {SUMMARY_TARGET:,}): {verdict}"
+    )
+    return lines
+
+
+def docs_block(rows: list[tuple[str, str, int, int]]) -> str:
+    """The table for docs/output-contract.md, saying what it measured and how to measure it again."""
+    from genviral_mcp.demo import DEMO_POST_COUNT  # here: a --baseline revision need not have it
+
+    moment = NOW.strftime("%Y-%m-%d %H:%M UTC")
+    said = (
+        f"Measured on the benchmark's {POSTS}-post workspace at {moment} (not the demo's "
+        f"{DEMO_POST_COUNT}-post one), by `.venv/bin/python benchmarks/tokens.py --write-docs`:"
+    )
+    return "\n".join([said, "", *table(rows)]) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", help="also measure this revision's default summary, side by side")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="also write the table into docs/output-contract.md"
+    )
     parser.add_argument("--summary-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.summary_json:
@@ -181,21 +223,13 @@ def main() -> None:
         return
     baseline = baseline_summary(args.baseline) if args.baseline else None
     rows = anyio.run(measure)
-    raw = rows[0][2]
-    print("list_posts(limit=100) over the sample workspace (300 posts); tokens by the Claude tokenizer\n")
-    print("| view | detail | tokens | share of raw | bytes |")
-    print("|---|---|---:|---:|---:|")
-    for name, detail, tokens, size in rows:
-        print(f"| {name} | {detail} | {tokens:,} | {tokens / raw:.1%} | {size:,} |")
-    worst = max(tokens for name, detail, tokens, _ in rows if detail == "concise")
-    verdict = "PASS" if worst / raw <= TARGET else "FAIL"
-    print(f"\nworst concise view: {worst / raw:.1%} of raw (target ≤ {TARGET:.0%}): {verdict}")
-    summary = max(tokens for name, detail, tokens, _ in rows if detail == "summary")
-    verdict = "PASS" if summary <= SUMMARY_TARGET else "FAIL"
     print(
-        f"default get_delivery_summary, worst view: {summary:,} tokens "
-        f"(target ≤ {SUMMARY_TARGET:,}): {verdict}"
+        f"list_posts(limit=100) over the sample workspace ({POSTS} posts); tokens by the Claude tokenizer\n"
     )
+    print("\n".join(table(rows)))
+    if args.write_docs:
+        page = write_block("measured", "tokens", docs_block(rows))
+        print(f"\nwrote the table into {page.relative_to(ROOT)}")
     if baseline is not None:
         name, before = baseline
         after = {view: tokens for view, detail, tokens, _ in rows if detail == "summary"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -454,3 +455,29 @@ async def test_installed_command_serves_the_demo_without_a_key(args: list[str], 
     assert len(upcoming["items"]) == 3 and upcoming["left_out"] == upcoming["posts"] - 3
     assert len(summary["needs_attention"]["causes"]) == 3
     assert summary["next"] == {"get_delivery_summary": {"hours_ahead": 24, "max_items": 100}}
+
+
+async def test_genviral_demo_now_stops_the_demos_clock_at_that_instant() -> None:
+    """What scripts/generate_docs.py relies on: the server and the workspace both read the fixed instant."""
+    env = {"GENVIRAL_DEMO_NOW": "2026-03-14T09:30:00Z"}
+    params = StdioServerParameters(command=str(SCRIPT), args=["--demo"], env=env)
+    async with Client(params, mode="legacy") as client:
+        first = marked(await client.call_tool("get_delivery_summary", {"max_items": 3}))
+        again = marked(await client.call_tool("get_delivery_summary", {"max_items": 3}))
+    assert first["now"] == "2026-03-14 09:30 UTC" and first["as_of"] == "2026-03-14T09:15:00.000Z"
+    assert first == again
+    went_out = first["went_out"]
+    assert went_out["items"] and all(item["published"] <= "2026-03-14 09:30" for item in went_out["items"])
+
+
+def test_a_genviral_demo_now_that_is_not_an_instant_is_refused_by_name() -> None:
+    done = subprocess.run(
+        [str(SCRIPT), "check", "--demo"],
+        env={"GENVIRAL_DEMO_NOW": "noon"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert "GENVIRAL_DEMO_NOW='noon' is not an ISO 8601 instant" in done.stderr

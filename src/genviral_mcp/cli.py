@@ -12,12 +12,14 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from genviral_mcp import __version__
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from genviral_mcp.config import Settings
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -48,6 +50,8 @@ environment:
   GENVIRAL_TIMEOUT    seconds for one HTTP attempt (default 10, at most 30)
   GENVIRAL_LOG_LEVEL  DEBUG, INFO, WARNING (default) or ERROR; logs go to stderr
   GENVIRAL_DEMO       1 or true: the same as --demo
+  GENVIRAL_DEMO_NOW   with --demo: stop the demo's clock at this ISO 8601 instant (for
+                      docs and tests; e.g. 2026-11-28T12:00:00Z)
   GENVIRAL_MCP_TOKEN  with --transport http and a held GENVIRAL_API_KEY: the bearer token
                       clients must send (required on a non-loopback address)
   GENVIRAL_MCP_ALLOWED_HOSTS
@@ -218,10 +222,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         KeyOrigin,
         Settings,  # imported late: --help/--version stay instant
     )
-    from genviral_mcp.demo import demo_requested
+    from genviral_mcp.demo import demo_clock, demo_requested
 
     demo = demo_requested(args.demo, os.environ)
     settings = Settings.from_env(os.environ, base_url=args.base_url, timeout=args.timeout)
+    try:
+        clock = demo_clock(os.environ if demo else {})  # the real clock, unless the demo's is fixed
+    except ValueError as exc:
+        sys.exit(f"genviral-mcp: {exc}")
     if args.command == "check":
         raise SystemExit(
             check(
@@ -229,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 demo=demo,
                 as_json=args.json,
                 changed_since=args.changed_since,
+                clock=clock,
             )
         )
     if args.transport == "http":
@@ -238,14 +247,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     # Started by hand, the key is the shell's; started by a host, it is what the host config passed.
     by_hand = sys.stdin is not None and sys.stdin.isatty()
-    serve_stdio(settings.with_key_origin(KeyOrigin.SHELL if by_hand else KeyOrigin.HOST), demo=demo)
+    serve_stdio(
+        settings.with_key_origin(KeyOrigin.SHELL if by_hand else KeyOrigin.HOST), demo=demo, clock=clock
+    )
 
 
-def check(settings: Settings, *, demo: bool, as_json: bool = False, changed_since: str | None = None) -> int:
+def check(
+    settings: Settings,
+    *,
+    demo: bool,
+    as_json: bool = False,
+    changed_since: str | None = None,
+    clock: Callable[[], datetime],
+) -> int:
     from genviral_mcp.check import EXIT_API, EXIT_UNKNOWN, run_check
 
     try:
-        code = run_check(settings, demo=demo, as_json=as_json, changed_since=changed_since)
+        code = run_check(settings, demo=demo, as_json=as_json, changed_since=changed_since, clock=clock)
         sys.stdout.flush()
     except BrokenPipeError:  # `genviral-mcp check | head`: the reader left before the end
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -282,7 +300,7 @@ def _stop_on_interrupt() -> None:
     signal.signal(signal.SIGINT, interrupted)
 
 
-def serve_stdio(settings: Settings, *, demo: bool) -> None:
+def serve_stdio(settings: Settings, *, demo: bool, clock: Callable[[], datetime]) -> None:
     """Serve MCP over stdio until the host closes stdin, then exit without interpreter teardown."""
     from genviral_mcp.process import exit_now, importing_quickly
 
@@ -300,7 +318,7 @@ def serve_stdio(settings: Settings, *, demo: bool) -> None:
             from genviral_mcp.demo import demo_server
 
             log.info("Demo mode: serving the built-in sample workspace; GENVIRAL_API_KEY is not used.")
-            server = demo_server()
+            server = demo_server(clock)
         else:
             for note in settings.startup_notes():
                 log.warning("%s", note)

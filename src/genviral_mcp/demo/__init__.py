@@ -5,7 +5,8 @@ Nothing is faked above the HTTP layer. An in-process transport answers every req
 timestamp validation and refusals) over :func:`~genviral_mcp.demo.sample_data.sample_posts`, so
 the tools, paging, summary and error handling run exactly as against Genviral. The workspace is
 planned around the UTC day and evaluated against the clock at each request: ids and creation
-instants hold all day, while posts fall due, go out and fail as time passes. The demo uses its own
+instants hold all day, while posts fall due, go out and fail as time passes (``GENVIRAL_DEMO_NOW``
+stops that clock at one instant, for the generated docs and for tests). The demo uses its own
 key and an ``https`` base URL, so no configuration rule is bypassed, and the user's
 ``GENVIRAL_API_KEY`` is never read, let alone sent.
 """
@@ -18,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from genviral_mcp.config import Settings
-from genviral_mcp.timestamps import utc_now
+from genviral_mcp.timestamps import read_iso, utc_now
 
 # httpx2 and the server load in demo_transport and demo_server only: the CLI reads
 # demo_requested at every start.
@@ -47,6 +48,23 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 def demo_requested(flag: bool, environ: Mapping[str, str]) -> bool:
     """``--demo``, or ``GENVIRAL_DEMO`` set to 1/true/yes/on (an MCP bundle passes "true"/"false")."""
     return flag or environ.get("GENVIRAL_DEMO", "").strip().lower() in _TRUE
+
+
+def demo_clock(environ: Mapping[str, str]) -> Callable[[], datetime]:
+    """The demo's clock: the real one, or the instant ``GENVIRAL_DEMO_NOW`` names (ISO 8601, UTC
+    unless an offset is given), which never moves. For docs/tests: the generated samples in the
+    docs (``scripts/generate_docs.py``) are the demo at one instant, byte for byte, on any day.
+
+    Raises ``ValueError`` saying what is wrong with a value that is not an instant."""
+    text = environ.get("GENVIRAL_DEMO_NOW", "").strip()
+    if not text:
+        return utc_now
+    fixed = read_iso(text)
+    if fixed is None:
+        raise ValueError(
+            f"GENVIRAL_DEMO_NOW={text!r} is not an ISO 8601 instant (for example 2026-11-28T12:00:00Z)."
+        )
+    return lambda: fixed
 
 
 def demo_settings() -> Settings:
