@@ -35,7 +35,7 @@ from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_settings, demo_transport
 from genviral_mcp.errors import ConfigurationError, GenviralError, InvalidArgument
 from genviral_mcp.query import DEFAULT_HOURS_AHEAD, DEFAULT_MAX_ITEMS, SummaryRequest, WalkLimits
-from genviral_mcp.sanitize import bind_secret, clean_text, plain_text, redaction_scope
+from genviral_mcp.sanitize import bind_secret, plain_text, redaction_scope
 from genviral_mcp.shaping import ToolOutput, delivery_summary_output
 from genviral_mcp.survey import survey_with_analytics
 from genviral_mcp.timestamps import utc_now
@@ -274,7 +274,11 @@ def _configuration(settings: Settings, demo: bool) -> list[str]:
 
 
 def _plain(text: object, limit: int) -> str:
-    return clean_text(str(text) if text is not None else "", limit)
+    """A summary's text on one line, cut at ``limit``. The summary cleaned it already (markup
+    included), and every printed line goes through :func:`plain_text`: stripping markup again would
+    erase the summary's own placeholders (``<id>``, ``<url>``)."""
+    flat = " ".join(plain_text(str(text) if text is not None else "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def _status(summary: Summary) -> list[str]:
