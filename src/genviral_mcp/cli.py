@@ -69,9 +69,12 @@ The key is never logged or printed. More: README.md, section "Install and run"."
 
 CHECK_DESCRIPTION = """\
 Check the set-up from a terminal: validate the configuration, take the default delivery
-summary through the Genviral API (a few requests) and print a short status: scope
-counters, coverage, deliveries that need attention by cause, what goes out next, what
-went out, accounts not connected.
+summary through the Genviral API and print a short status: scope counters, coverage,
+deliveries that need attention by cause, what goes out next, what went out, accounts not
+active. The summary takes at least 9 requests: a page of /posts for each status it walks
+(failed, partial, retry, pending, scheduled, posted), more for a status with over 100
+posts or when Genviral counts posts with other statuses, and /accounts,
+/analytics/summary/posts and /analytics/targets; "API OK" counts the /posts ones.
 Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is wrong.
 
 For scripts and cron: --json prints one JSON object on stdout, the summary's
@@ -158,7 +161,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "check",
         usage="genviral-mcp check [--demo] [--json] [--changed-since T] [--base-url URL] "
         "[--timeout SECONDS] [--log-level LEVEL]",
-        help="check the configuration, call the API once, print a short status and exit",
+        help="check the configuration, take the default delivery summary (at least 9 requests), "
+        "print a short status and exit",
         description=CHECK_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
