@@ -205,3 +205,139 @@ async def test_posts_per_cause_is_what_the_schema_and_docs_say(api: StandInApi) 
             [cause] = structured(result)["needs_attention"]["causes"]
             assert len(cause["posts"]) == expected, max_items
             assert cause["posts_left_out"] == 20 - expected, max_items
+
+
+# --- numbers, defaults, variables and flags ----------------------------------------------------
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} minutes"
+
+
+def stated_numbers() -> list[tuple[str, str, str]]:
+    """``(doc, phrase built from the code's constant, what it is)``: each phrase must be in its doc."""
+    from genviral_mcp import accounts, admission, analytics, client, enrichment, query, server, shaping
+    from genviral_mcp.analysis import OVERDUE_AFTER
+    from genviral_mcp.demo import DEMO_POST_COUNT
+    from genviral_mcp.demo.sample_data import ACCOUNTS, DISCONNECTED_ACCOUNT_IDS
+
+    words = dict(enumerate(("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")))
+    platforms = {platform for _, platform, _ in ACCOUNTS}
+    limits = query.WalkLimits()
+    walks = len(ATTENTION_WALKS) + len(PUBLISHED_WALKS) + 1  # and the walk over every status
+    overdue = f"{OVERDUE_AFTER.total_seconds() / 60:g} minutes late"
+    return [
+        (
+            "README.md",
+            f"sample workspace of {DEMO_POST_COUNT} posts in every status, on {words[len(ACCOUNTS)]} "
+            f"accounts and {words[len(platforms)]} platforms ({words[len(DISCONNECTED_ACCOUNT_IDS)]} of "
+            "them disconnected",
+            "the demo workspace",
+        ),
+        ("README.md", f"tool call ends within {server.TOOL_DEADLINE_SECONDS:g} s", "the call deadline"),
+        ("docs/reliability.md", f"answers within {server.TOOL_DEADLINE_SECONDS:g} s", "the call deadline"),
+        ("README.md", f"scheduled ones over {overdue}", "when a delivery is overdue"),
+        ("README.md", f"up to {query.MAX_HOURS_AHEAD // 24} days", "hours_ahead's bound"),
+        ("README.md", f"in the next {query.DEFAULT_HOURS_AHEAD} hours", "hours_ahead's default"),
+        (
+            "docs/tools.md",
+            f"({limits.max_pages} pages of {client_page()}, {limits.budget_seconds:g} s",
+            "a walk",
+        ),
+        (
+            "docs/tools.md",
+            f"{limits.max_kept_posts:,} posts, {limits.max_kept_deliveries:,} deliveries",
+            "memory",
+        ),
+        (
+            "docs/tools.md",
+            f"{limits.max_kept_bytes // 2**20} MB of posts in all, in {walks} equal shares",
+            "memory",
+        ),
+        (
+            "docs/tools.md",
+            f"at most {admission.HOSTED.per_key} summaries at once per key ({admission.HOSTED.total} in all)",
+            "admission",
+        ),
+        ("docs/tools.md", f"at most {analytics.MAX_PAGES} pages of 100 rows", "analytics pages"),
+        (
+            "docs/tools.md",
+            f"(rows {_minutes(analytics.ROWS_CACHE_SECONDS)} per date range, targets "
+            f"{_minutes(analytics.TARGETS_CACHE_SECONDS)})",
+            "analytics caches",
+        ),
+        (
+            "docs/tools.md",
+            f"asked for again after {_minutes(accounts.CACHE_SECONDS)}",
+            "the account list's cache",
+        ),
+        ("docs/tools.md", f"at most {enrichment.ENRICHMENT_WAIT_SECONDS:g} s once", "the enrichments' wait"),
+        ("docs/tools.md", f"No result is over {shaping.MAX_RESULT_BYTES // 1024} KB", "the result bound"),
+        ("docs/tools.md", f"at most {shaping.DELIVERIES_PER_POST} deliveries", "deliveries per post"),
+        ("docs/reliability.md", f"over {client.MAX_BODY_BYTES // 2**20} MB are refused", "the body bound"),
+        ("docs/reliability.md", f"at most {client.MAX_CONNECTIONS} connections", "the pool"),
+    ]
+
+
+def client_page() -> int:
+    """A walk's page: the API's largest ``limit``."""
+    from genviral_mcp.query import MAX_LIMIT
+
+    return MAX_LIMIT
+
+
+def test_each_stated_number_is_the_codes() -> None:
+    missing = [
+        (doc, phrase, what)
+        for doc, phrase, what in stated_numbers()
+        if phrase not in " ".join((ROOT / doc).read_text(encoding="utf-8").split())
+    ]
+    assert not missing, f"the docs no longer state these as the code has them: {missing}"
+
+
+def test_the_configuration_table_is_what_the_code_reads() -> None:
+    """Every variable in the README's table is honoured, with the default the table gives; the flags it
+    names override them; ``--help`` names the same variables."""
+    rows = {
+        name: (meaning, default)
+        for name, meaning, default in re.findall(
+            r"^\| `(GENVIRAL_\w+)` \| (.*) \| (.*) \|$", README, flags=re.M
+        )
+    }
+    assert set(rows) == {
+        "GENVIRAL_API_KEY",
+        "GENVIRAL_BASE_URL",
+        "GENVIRAL_TIMEOUT",
+        "GENVIRAL_LOG_LEVEL",
+        "GENVIRAL_DEMO",
+    }
+    help_text_ = help_text("--help")
+    assert all(name in help_text_ for name in rows), "--help names every variable"
+    defaults = Settings.from_env({})
+    assert rows["GENVIRAL_BASE_URL"][1] == f"`{defaults.base_url}`"
+    assert rows["GENVIRAL_TIMEOUT"][1] == f"`{defaults.timeout:g}`"
+    (cap,) = re.findall(r"capped at (\d+)", rows["GENVIRAL_TIMEOUT"][0])
+    assert Settings.from_env({"GENVIRAL_TIMEOUT": "1000"}).timeout == float(cap)
+    assert f"default {defaults.timeout:g}, at most {cap}" in help_text_
+    assert Settings.from_env({"GENVIRAL_TIMEOUT": "7"}).timeout == 7
+    assert (
+        Settings.from_env({"GENVIRAL_BASE_URL": "http://127.0.0.1:9/v1"}).base_url == "http://127.0.0.1:9/v1"
+    )
+    assert Settings.from_env({"GENVIRAL_API_KEY": KEY}).require_ready().reveal() == KEY
+    from genviral_mcp.cli import parse_args
+    from genviral_mcp.demo import demo_requested
+
+    assert rows["GENVIRAL_LOG_LEVEL"][1] == "`WARNING`" and parse_args([]).log_level == "WARNING"
+    assert rows["GENVIRAL_DEMO"][1] == "off" and not demo_requested(False, {})
+    assert all(demo_requested(False, {"GENVIRAL_DEMO": value}) for value in ("1", "true"))
+    (flags,) = re.findall(r"^((?:`--[\w-]+`(?:, | and )?)+) override the variables", README, flags=re.M)
+    parsed = parse_args(
+        ["--base-url", "http://127.0.0.1:9/v1", "--timeout", "3", "--log-level", "debug", "--demo"]
+    )
+    assert re.findall(r"`(--[\w-]+)`", flags) == ["--base-url", "--timeout", "--log-level", "--demo"]
+    assert (parsed.base_url, parsed.timeout, parsed.log_level, parsed.demo) == (
+        "http://127.0.0.1:9/v1",
+        "3",
+        "DEBUG",
+        True,
+    )
