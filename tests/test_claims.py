@@ -335,6 +335,13 @@ def test_the_configuration_table_is_what_the_code_reads() -> None:
         ["--base-url", "http://127.0.0.1:9/v1", "--timeout", "3", "--log-level", "debug", "--demo"]
     )
     assert re.findall(r"`(--[\w-]+)`", flags) == ["--base-url", "--timeout", "--log-level", "--demo"]
+    from genviral_mcp.http_app import DEFAULT_HOST, DEFAULT_PORT
+
+    served = parse_args(["--transport", "http"])
+    assert (served.host, served.port) == (DEFAULT_HOST, DEFAULT_PORT)
+    assert "serves stateless streamable HTTP at `/mcp`" in README
+    assert f"over streamable HTTP at http://{DEFAULT_HOST}:{DEFAULT_PORT}/mcp" in help_text_
+    assert f"(default {DEFAULT_HOST})" in help_text_ and f"(default {DEFAULT_PORT})" in help_text_
     assert (parsed.base_url, parsed.timeout, parsed.log_level, parsed.demo) == (
         "http://127.0.0.1:9/v1",
         "3",

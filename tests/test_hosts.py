@@ -290,5 +290,7 @@ async def test_an_env_backed_entry_the_host_did_not_fill_in_says_so(api: StandIn
     async with Client(params, mode="legacy") as client:
         result = await client.call_tool("list_posts", {"limit": 2})
     assert result.is_error
-    assert "GENVIRAL_API_KEY is the text ${GENVIRAL_API_KEY}, not a key" in error_text(result)
+    quoted = "GENVIRAL_API_KEY is the text ${GENVIRAL_API_KEY}"
+    assert f"{quoted}, not a key" in error_text(result)
+    assert f"`{quoted}`" in " ".join(README.split()), "the README's troubleshooting quotes it"
     assert api.all_requests == []

@@ -37,12 +37,15 @@ With no command it serves MCP over stdio; your MCP host (Claude Desktop, Claude 
 OpenClaw, Cursor) starts it. Tools:
   list_posts            posts, newest first, with each account's delivery: status,
                         published URL, error
-  get_delivery_summary  scope counters, deliveries that need attention, upcoming posts"""
+  get_delivery_summary  scope counters, deliveries that need attention by cause,
+                        upcoming posts, what went out and how it is doing"""
 
 EPILOG = """\
 environment:
   GENVIRAL_API_KEY    your Partner API key (gva_live_...); in a host config, put it in the
-                      server's "env" block (hosts do not pass on your shell's variables)
+                      server's "env" block (hosts do not pass on your shell's variables), or
+                      "${GENVIRAL_API_KEY}" where the host substitutes it (OpenClaw, Claude
+                      Code's .mcp.json)
   GENVIRAL_BASE_URL   API base (default https://www.genviral.io/api/partner/v1); https only,
                       except a loopback host
   GENVIRAL_TIMEOUT    seconds for one HTTP attempt (default 10, at most 30)
