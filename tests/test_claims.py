@@ -216,7 +216,7 @@ def _minutes(seconds: float) -> str:
 
 def stated_numbers() -> list[tuple[str, str, str]]:
     """``(doc, phrase built from the code's constant, what it is)``: each phrase must be in its doc."""
-    from genviral_mcp import accounts, admission, analytics, client, enrichment, query, server, shaping
+    from genviral_mcp import accounts, admission, analytics, client, enrichment, query, retry, server, shaping
     from genviral_mcp.analysis import OVERDUE_AFTER
     from genviral_mcp.demo import DEMO_POST_COUNT
     from genviral_mcp.demo.sample_data import ACCOUNTS, DISCONNECTED_ACCOUNT_IDS
@@ -276,6 +276,17 @@ def stated_numbers() -> list[tuple[str, str, str]]:
         ("docs/tools.md", f"at most {shaping.DELIVERIES_PER_POST} deliveries", "deliveries per post"),
         ("docs/reliability.md", f"over {client.MAX_BODY_BYTES // 2**20} MB are refused", "the body bound"),
         ("docs/reliability.md", f"at most {client.MAX_CONNECTIONS} connections", "the pool"),
+        ("docs/reliability.md", f"up to {retry.RetryPolicy().max_attempts} attempts", "retries"),
+        (
+            "docs/reliability.md",
+            f"of up to {retry.RetryPolicy().max_retry_after:g} s is waited out",
+            "Retry-After",
+        ),
+        (
+            "docs/reliability.md",
+            f"500 `list_failed` is retried {'once' if retry.LIST_FAILED_ATTEMPTS == 2 else 'more'}",
+            "list_failed",
+        ),
     ]
 
 
