@@ -100,7 +100,15 @@ def test_an_account_listed_with_a_bad_status_is_named(api: StandInApi) -> None:
     api.emulator = PostsEmulator(api.emulator.posts, KEYS, accounts=sample_accounts(listed_inactive=True))
     code, text = check({"GENVIRAL_API_KEY": KEY, "GENVIRAL_BASE_URL": api.base_url})
     assert code == EXIT_OK, text
-    assert "Accounts   not connected: instagram @luna.travels (disconnected)" in text
+    assert "Accounts   not active: instagram @luna.travels (disconnected)" in text
+
+
+def test_an_account_missing_from_the_list_is_named_once_and_whole() -> None:
+    """The demo's disconnected account is missing from Genviral's list: "not active" once, the reason
+    in full (it used to read ``not connected: … (not active (missing from Genv…)``)."""
+    _, text = check({}, demo=True)
+    [line] = [line for line in text.splitlines() if line.startswith("Accounts   ")]
+    assert line == "Accounts   not active: account a1d4f7b2 (missing from Genviral's account list)"
 
 
 def test_check_tells_the_same_truth_as_the_summary() -> None:
@@ -160,7 +168,7 @@ def test_a_quiet_workspace_says_nothing_needs_attention(api: StandInApi) -> None
     assert code == EXIT_OK
     assert "Attention  none" in text
     assert "Upcoming   none in the next 24 h" in text
-    assert "Accounts   not connected" not in text
+    assert "Accounts   " not in text
 
 
 @pytest.mark.parametrize(

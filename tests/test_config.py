@@ -112,3 +112,27 @@ def test_user_info_in_the_base_url_is_refused_without_echoing_it() -> None:
     assert settings.problem is not None
     assert "user name or password" in settings.problem and "www.genviral.io" in settings.problem
     assert "hunter2" not in settings.problem and "user:" not in settings.problem.replace("user:password", "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("${GENVIRAL_API_KEY}", "GENVIRAL_API_KEY"),
+        ("${GENVIRAL_API_KEY:-}", "GENVIRAL_API_KEY"),
+        ("$GENVIRAL_API_KEY", "GENVIRAL_API_KEY"),
+        ('"${MY_GENVIRAL_KEY}"\n', "MY_GENVIRAL_KEY"),
+    ],
+)
+def test_a_variable_reference_the_host_did_not_fill_in_is_named(raw: str, name: str) -> None:
+    """Claude Code and OpenClaw pass an unset ``${VAR}`` on as text: say so, not "HTTP 401" later."""
+    settings = Settings.from_env({"GENVIRAL_API_KEY": raw})
+    with pytest.raises(ConfigurationError) as caught:
+        settings.require_ready()
+    assert f"GENVIRAL_API_KEY is the text ${{{name}}}, not a key" in caught.value.message
+    assert f"{name} is not set where the host runs" in caught.value.message
+    assert not settings.key_form_unexpected, "one message, not also 'does not look like a key'"
+
+
+def test_a_key_with_a_dollar_inside_is_a_key() -> None:
+    settings = Settings.from_env({"GENVIRAL_API_KEY": "gva_live_ab$c.def${x}"})
+    assert settings.problem is None and settings.require_ready().reveal() == "gva_live_ab$c.def${x}"

@@ -23,7 +23,7 @@ from mcp import Client, StdioServerParameters
 from genviral_mcp.cli import parse_args
 from genviral_mcp.demo import SAMPLE_NOTICE, demo_requested
 
-from support.common import KEY, SCRIPT
+from support.common import KEY, SCRIPT, error_text
 from support.standin import StandInApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,12 +33,21 @@ HOSTS_DOC = (ROOT / "docs" / "hosts.md").read_text(encoding="utf-8")
 
 ABSOLUTE = "/ABSOLUTE/PATH/TO/genviral-mcp/.venv/bin/genviral-mcp"
 KEY_PLACEHOLDER = "gva_live_YOUR_PUBLIC_ID.YOUR_SECRET"
+#: Where the host substitutes ``${VAR}`` (OpenClaw, Claude Code's ``.mcp.json``), the entry names the
+#: variable and the key stays out of the config file.
+KEY_REFERENCE = "${GENVIRAL_API_KEY}"
+SUBSTITUTING = {
+    "examples/hosts/claude-code-project.mcp.json",
+    "examples/hosts/openclaw.json",
+    "examples/hosts/openclaw.sh",
+}
 
 JSON_SNIPPETS = {
     "claude_desktop_config.example.json": ("mcpServers",),
     "examples/hosts/claude-desktop-demo.json": ("mcpServers",),
     "examples/hosts/claude-desktop-uvx.json": ("mcpServers",),
     "examples/hosts/claude-desktop-uvx-demo.json": ("mcpServers",),
+    "examples/hosts/claude-code-project.mcp.json": ("mcpServers",),
     "examples/hosts/cursor.json": ("mcpServers",),
     "examples/hosts/openclaw.json": ("mcp", "servers"),
 }
@@ -100,7 +109,34 @@ def claude_code_entries() -> list[Entry]:
     return entries
 
 
-ALL_ENTRIES = [entry for name in JSON_SNIPPETS for entry in json_entries(name)] + claude_code_entries()
+def openclaw_entries() -> list[Entry]:
+    """Each ``openclaw mcp set NAME JSON`` line, read the way OpenClaw reads it."""
+    entries = []
+    for line in (HOSTS / "openclaw.sh").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        words = shlex.split(line)
+        assert words[:3] == ["openclaw", "mcp", "set"] and len(words) == 5, line
+        server = json.loads(words[4])
+        assert set(server) <= {"command", "args", "env"}, line
+        entries.append(
+            Entry(
+                "examples/hosts/openclaw.sh",
+                words[3],
+                server["command"],
+                tuple(server.get("args", [])),
+                server.get("env", {}),
+            )
+        )
+    return entries
+
+
+ALL_ENTRIES = (
+    [entry for name in JSON_SNIPPETS for entry in json_entries(name)]
+    + claude_code_entries()
+    + openclaw_entries()
+)
+SHELL_SNIPPETS = ("examples/hosts/claude-code.sh", "examples/hosts/openclaw.sh")
 
 
 def entry_id(entry: Entry) -> str:
@@ -109,10 +145,8 @@ def entry_id(entry: Entry) -> str:
 
 def test_every_snippet_file_is_covered() -> None:
     files = {f"examples/hosts/{path.name}" for path in HOSTS.iterdir()}
-    assert files == {name for name in JSON_SNIPPETS if name.startswith("examples/")} | {
-        "examples/hosts/claude-code.sh"
-    }
-    assert len(ALL_ENTRIES) == 9
+    assert files == {name for name in JSON_SNIPPETS if name.startswith("examples/")} | set(SHELL_SNIPPETS)
+    assert len(ALL_ENTRIES) == 12
 
 
 @pytest.mark.parametrize("entry", ALL_ENTRIES, ids=entry_id)
@@ -129,7 +163,8 @@ def test_entry_env_holds_the_key_placeholder_or_nothing_for_the_demo(entry: Entr
         assert entry.env == {}, "the demo needs no key"
         assert entry.name == "genviral-demo"
     else:
-        assert entry.env == {"GENVIRAL_API_KEY": KEY_PLACEHOLDER}
+        key = KEY_REFERENCE if entry.source in SUBSTITUTING else KEY_PLACEHOLDER
+        assert entry.env == {"GENVIRAL_API_KEY": key}, "a reference where the host substitutes one"
         assert entry.name == "genviral"
 
 
@@ -145,14 +180,16 @@ def test_each_host_has_a_demo_variant_where_the_readme_offers_one() -> None:
         by_source.setdefault(entry.source.rsplit("-demo", 1)[0].removesuffix(".json"), set()).add(entry.demo)
     assert by_source["examples/hosts/claude-desktop-uvx"] == {False, True}
     assert by_source["examples/hosts/claude-code.sh"] == {False, True}
+    assert by_source["examples/hosts/openclaw.sh"] == {False, True}
     assert True in by_source["examples/hosts/claude-desktop"]
 
 
-def test_claude_code_commands_are_valid_shell() -> None:
-    subprocess.run(["bash", "-n", str(HOSTS / "claude-code.sh")], check=True, timeout=10)
+@pytest.mark.parametrize("relative", SHELL_SNIPPETS)
+def test_host_commands_are_valid_shell(relative: str) -> None:
+    subprocess.run(["bash", "-n", str(ROOT / relative)], check=True, timeout=10)
 
 
-@pytest.mark.parametrize("relative", [*JSON_SNIPPETS, "examples/hosts/claude-code.sh"])
+@pytest.mark.parametrize("relative", [*JSON_SNIPPETS, *SHELL_SNIPPETS])
 def test_hosts_doc_shows_each_snippet_verbatim(relative: str) -> None:
     text = (ROOT / relative).read_text(encoding="utf-8").strip()
     fence = "bash" if relative.endswith(".sh") else "json"
@@ -160,26 +197,47 @@ def test_hosts_doc_shows_each_snippet_verbatim(relative: str) -> None:
 
 
 def test_readme_shows_only_tested_snippets() -> None:
-    """The README's short host section shows whole tested snippets or tested lines; both documents'
-    OpenClaw one-liner is the tested entry."""
+    """The README's short host section shows whole tested snippets or tested lines, no other."""
     snippets = [(ROOT / relative).read_text(encoding="utf-8").strip() for relative in JSON_SNIPPETS]
-    commands = (HOSTS / "claude-code.sh").read_text(encoding="utf-8").splitlines()
+    commands = [line for relative in SHELL_SNIPPETS for line in (ROOT / relative).read_text().splitlines()]
     blocks = re.findall(r"```(json|bash)\n(.*?)\n```", README, flags=re.S)
     json_blocks = [body for fence, body in blocks if fence == "json" and "mcpServers" in body]
-    assert json_blocks, "the README shows one host snippet"
+    assert json_blocks, "the README shows host snippets"
     assert all(body in snippets for body in json_blocks), "a README host snippet that no test checks"
-    host_lines = [
-        line for _, body in blocks for line in body.splitlines() if line.startswith("claude mcp add")
-    ]
-    assert host_lines, "the README shows the Claude Code command"
+    host_lines = [line for _, body in blocks for line in body.splitlines() if line.startswith(HOST_COMMANDS)]
+    assert host_lines, "the README shows host commands"
     assert all(line in commands for line in host_lines), "a README command that no test checks"
-    (entry,) = json_entries("examples/hosts/openclaw.json")
-    for doc, text in (("docs/hosts.md", HOSTS_DOC), ("README.md", README)):
-        lines = [line for line in text.splitlines() if line.startswith("openclaw mcp set ")]
-        assert len(lines) == 1, doc
-        words = shlex.split(lines[0])
-        assert words[3] == entry.name, doc
-        assert json.loads(words[4]) == {"command": entry.command, "args": list(entry.args), "env": entry.env}
+
+
+HOST_COMMANDS = ("claude mcp add", "openclaw mcp set")
+
+
+@pytest.mark.parametrize(
+    ("host", "source"),
+    [
+        ("Claude Desktop", "examples/hosts/claude-desktop-demo.json"),
+        ("Claude Code", "examples/hosts/claude-code.sh"),
+        ("OpenClaw", "examples/hosts/openclaw.sh"),
+    ],
+)
+def test_readme_shows_the_demo_line_for_each_host(host: str, source: str) -> None:
+    """The README pitches the demo: each host it names gets the demo entry, verbatim from its tested file."""
+    [demo] = [entry for entry in ALL_ENTRIES if entry.source == source and entry.demo]
+    text = (ROOT / source).read_text(encoding="utf-8")
+    if source.endswith(".json"):
+        assert f"```json\n{text.strip()}\n```" in README, host
+    else:
+        [line] = [line for line in text.splitlines() if line.startswith(HOST_COMMANDS) and "--demo" in line]
+        assert f"\n{line}\n" in README, host
+    assert demo.args[-1] == "--demo" and demo.env == {}
+
+
+def test_readme_says_where_the_key_lives_for_each_host() -> None:
+    """No substitution in Claude Desktop (say so, and point at the bundle); a reference elsewhere."""
+    section = README[README.index("## Connect your host") : README.index("## Tools")]
+    assert "Claude Desktop substitutes no variables" in section
+    assert "MCP bundle" in section and "sensitive" in section
+    assert "`${GENVIRAL_API_KEY}`" in section and "~/.openclaw/.env" in section
 
 
 def test_hosts_doc_names_where_each_config_lives() -> None:
@@ -200,11 +258,19 @@ def test_hosts_doc_names_where_each_config_lives() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("demo", [False, True], ids=["with-key", "demo"])
-async def test_absolute_path_entry_starts_and_answers(api: StandInApi, demo: bool) -> None:
-    entry = next(e for e in ALL_ENTRIES if e.command == ABSOLUTE and e.demo is demo)
+@pytest.mark.parametrize(
+    ("demo", "key"),
+    [(False, KEY_PLACEHOLDER), (False, KEY_REFERENCE), (True, None)],
+    ids=["with-key", "env-backed", "demo"],
+)
+async def test_absolute_path_entry_starts_and_answers(api: StandInApi, demo: bool, key: str | None) -> None:
+    entry = next(
+        e
+        for e in ALL_ENTRIES
+        if e.command == ABSOLUTE and e.demo is demo and e.env.get("GENVIRAL_API_KEY") == key
+    )
     env = dict(entry.env)
-    if not demo:  # the placeholder becomes a real key for the stand-in
+    if not demo:  # the placeholder, or the host's substitution of the reference, is a real key here
         env.update(GENVIRAL_API_KEY=KEY, GENVIRAL_BASE_URL=api.base_url)
     params = StdioServerParameters(command=str(SCRIPT), args=list(entry.args), env=env)
     async with Client(params, mode="legacy") as client:
@@ -212,3 +278,19 @@ async def test_absolute_path_entry_starts_and_answers(api: StandInApi, demo: boo
     assert not result.is_error and result.structured_content is not None
     assert (result.structured_content.get("sample_data") == SAMPLE_NOTICE) is demo
     assert (len(api.requests) == 0) is demo
+
+
+@pytest.mark.anyio
+async def test_an_env_backed_entry_the_host_did_not_fill_in_says_so(api: StandInApi) -> None:
+    """The entry started exactly as written (the host had no GENVIRAL_API_KEY to substitute): each
+    call names the variable, and nothing is sent to Genviral."""
+    entry = next(e for e in ALL_ENTRIES if e.command == ABSOLUTE and KEY_REFERENCE in e.env.values())
+    env = {**entry.env, "GENVIRAL_BASE_URL": api.base_url}
+    params = StdioServerParameters(command=str(SCRIPT), args=list(entry.args), env=env)
+    async with Client(params, mode="legacy") as client:
+        result = await client.call_tool("list_posts", {"limit": 2})
+    assert result.is_error
+    quoted = "GENVIRAL_API_KEY is the text ${GENVIRAL_API_KEY}"
+    assert f"{quoted}, not a key" in error_text(result)
+    assert f"`{quoted}`" in " ".join(README.split()), "the README's troubleshooting quotes it"
+    assert api.all_requests == []

@@ -49,6 +49,9 @@ EXIT_OK, EXIT_API, EXIT_CONFIG = 0, 1, 2
 EXIT_ATTENTION, EXIT_UNKNOWN = 1, 3
 ATTENTION_SHOWN = 3
 ERROR_CHARS = 110
+#: Why an account is not active, in its line: room for "missing from Genviral's account list".
+CONNECTION_CHARS = 60
+NOT_ACTIVE = "not active"
 
 Summary = dict[str, Any]
 
@@ -372,11 +375,22 @@ def _went_out(went_out: Summary) -> list[str]:
 
 
 def _accounts(accounts: Summary) -> list[str]:
+    """Accounts that cannot take deliveries, each with why: ``not active`` is said once, in the label."""
     troubled = [
-        f"{_plain(label, 60)} ({_plain(facts['connection'], 30)})"
+        f"{_plain(label, 60)} ({_plain(_why_not_active(facts['connection']), CONNECTION_CHARS)})"
         for label, facts in accounts.items()
         if facts.get("connection") and facts["connection"].lower() not in {*HEALTHY_CONNECTIONS, "unknown"}
     ]
     if not troubled:
         return []
-    return [f"Accounts   not connected: {', '.join(troubled)}"]
+    return [f"Accounts   not active: {', '.join(troubled)}"]
+
+
+def _why_not_active(connection: object) -> str:
+    """``not active (missing from …)`` -> ``missing from …``; Genviral's own status as it is."""
+    text = str(connection).strip()
+    if text.lower().startswith(NOT_ACTIVE):
+        text = text[len(NOT_ACTIVE) :].strip().removeprefix(":").strip()
+        if text.startswith("(") and text.endswith(")"):
+            text = text[1:-1]
+    return text or "not active"

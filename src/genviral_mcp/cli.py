@@ -39,12 +39,15 @@ With no command it serves MCP over stdio; your MCP host (Claude Desktop, Claude 
 OpenClaw, Cursor) starts it. Tools:
   list_posts            posts, newest first, with each account's delivery: status,
                         published URL, error
-  get_delivery_summary  scope counters, deliveries that need attention, upcoming posts"""
+  get_delivery_summary  scope counters, deliveries that need attention by cause,
+                        upcoming posts, what went out and how it is doing"""
 
 EPILOG = """\
 environment:
   GENVIRAL_API_KEY    your Partner API key (gva_live_...); in a host config, put it in the
-                      server's "env" block (hosts do not pass on your shell's variables)
+                      server's "env" block (hosts do not pass on your shell's variables), or
+                      "${GENVIRAL_API_KEY}" where the host substitutes it (OpenClaw, Claude
+                      Code's .mcp.json)
   GENVIRAL_BASE_URL   API base (default https://www.genviral.io/api/partner/v1); https only,
                       except a loopback host
   GENVIRAL_TIMEOUT    seconds for one HTTP attempt (default 10, at most 30)
@@ -73,9 +76,12 @@ The key is never logged or printed. More: README.md, section "Install and run"."
 
 CHECK_DESCRIPTION = """\
 Check the set-up from a terminal: validate the configuration, take the default delivery
-summary through the Genviral API (a few requests) and print a short status: scope
-counters, coverage, deliveries that need attention by cause, what goes out next, what
-went out, accounts not connected.
+summary through the Genviral API and print a short status: scope counters, coverage,
+deliveries that need attention by cause, what goes out next, what went out, accounts not
+active. The summary takes at least 9 requests: a page of /posts for each status it walks
+(failed, partial, retry, pending, scheduled, posted), more for a status with over 100
+posts or when Genviral counts posts with other statuses, and /accounts,
+/analytics/summary/posts and /analytics/targets; "API OK" counts the /posts ones.
 Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is wrong.
 
 For scripts and cron: --json prints one JSON object on stdout, the summary's
@@ -162,7 +168,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "check",
         usage="genviral-mcp check [--demo] [--json] [--changed-since T] [--base-url URL] "
         "[--timeout SECONDS] [--log-level LEVEL]",
-        help="check the configuration, call the API once, print a short status and exit",
+        help="check the configuration, take the default delivery summary (at least 9 requests), "
+        "print a short status and exit",
         description=CHECK_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -98,6 +98,25 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _BLANK = re.compile(f"[\\s{_INVISIBLE}]+")
 
 
+#: A variable reference the host was meant to fill in (``${GENVIRAL_API_KEY}``, ``${VAR:-…}``, ``$VAR``):
+#: Claude Code and OpenClaw pass it on as text when the variable is not set where they run.
+_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}?")
+
+
+def unsubstituted_key(key: str) -> str | None:
+    """What to do when the "key" is a variable reference the host did not substitute; else ``None``."""
+    match = _REFERENCE.fullmatch(key)
+    if match is None:
+        return None
+    name = match.group(1)
+    return (
+        f"GENVIRAL_API_KEY is the text ${{{name}}}, not a key: your MCP host was meant to fill in the "
+        f"variable {name} and did not, because {name} is not set where the host runs. Set it there "
+        "(OpenClaw: its environment or ~/.openclaw/.env; Claude Code: export it before starting claude), "
+        "then restart the host or start a new session."
+    )
+
+
 def normalise_key(raw: str) -> tuple[str, list[str]]:
     """The key with what cannot be part of one taken off, and what that was, in words.
 
@@ -181,9 +200,9 @@ class Settings:
             api_key=ApiKey(key) if key else None,
             base_url=url,
             timeout=seconds,
-            problem=base_url_problem(url) or timeout_problem,
+            problem=base_url_problem(url) or timeout_problem or unsubstituted_key(key),
             key_cleaned=tuple(removed) if raw.strip() else (),
-            key_form_unexpected=bool(key) and not key.startswith(KEY_FORMS),
+            key_form_unexpected=bool(key) and not key.startswith(KEY_FORMS) and not unsubstituted_key(key),
         )
 
     def with_key_origin(self, origin: KeyOrigin) -> Settings:

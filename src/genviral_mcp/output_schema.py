@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from genviral_mcp.query import POSTS_PER_CAUSE_RULE
+
 JsonSchema = dict[str, Any]
 
 _STRING: JsonSchema = {"type": "string"}
@@ -198,7 +200,9 @@ _CAUSE = _object(
         "accounts_left_out": _count("Accounts with this cause beyond the first 20, not listed."),
         "newest": _text("When it last happened."),
         "posts": _POST_REFS,
-        "posts_left_out": _count("Posts with this cause not listed (see next)."),
+        "posts_left_out": _count(
+            f"Posts with this cause not listed (see next). posts holds {POSTS_PER_CAUSE_RULE}."
+        ),
         "changes": _CHANGES,
         "changes_left_out": _count("Changes with this cause beyond max_items, not listed (see next)."),
     },

@@ -90,6 +90,23 @@ class PostsQuery:
 
 DEFAULT_HOURS_AHEAD, MAX_HOURS_AHEAD = 24, 7 * 24
 DEFAULT_MAX_ITEMS, MAX_ITEMS = 10, 100
+#: Example posts per cause: ``max_items // 8``, at least 1. A cause already gives its deliveries,
+#: accounts and fix; one post is enough to open it with list_posts, and more per cause would
+#: multiply by the number of causes in every default result. The rest are counted.
+POSTS_PER_CAUSE_DIVISOR = 8
+
+
+def posts_per_cause(max_items: int) -> int:
+    """Example posts listed per cause for ``max_items`` (1 at the default 10, 12 at 100)."""
+    return max(1, max_items // POSTS_PER_CAUSE_DIVISOR)
+
+
+#: The rule in words, for the schema and the docs (``tests/test_claims.py`` checks it against results).
+POSTS_PER_CAUSE_RULE = (
+    f"max_items // {POSTS_PER_CAUSE_DIVISOR} example posts per cause, at least 1 "
+    f"({posts_per_cause(DEFAULT_MAX_ITEMS)} at the default {DEFAULT_MAX_ITEMS}, "
+    f"{posts_per_cause(20)} at 20, {posts_per_cause(MAX_ITEMS)} at {MAX_ITEMS})"
+)
 #: Without ``published_since``, "what went out" means the last day.
 DEFAULT_PUBLISHED_SPAN = timedelta(hours=24)
 

@@ -49,6 +49,8 @@ from genviral_mcp.query import (
     DEFAULT_HOURS_AHEAD,
     DEFAULT_MAX_ITEMS,
     MAX_HOURS_AHEAD,
+    MAX_ITEMS,
+    POSTS_PER_CAUSE_RULE,
     FilterStatus,
     PostsQuery,
     SummaryRequest,
@@ -172,8 +174,8 @@ ChangedSinceArg = Annotated[
 MaxItemsArg = Annotated[
     int,
     Field(
-        description="Most items per list (causes, posts per cause, upcoming, went out), 1-100. Default 10; "
-        "whatever is left out is counted."
+        description=f"Most items per list (causes, upcoming, went out), 1-{MAX_ITEMS}, default "
+        f"{DEFAULT_MAX_ITEMS}; and {POSTS_PER_CAUSE_RULE}. Whatever is left out is counted."
     ),
 ]
 

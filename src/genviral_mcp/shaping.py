@@ -67,7 +67,7 @@ from genviral_mcp.performance import (
     metrics_line,
     top_and_bottom,
 )
-from genviral_mcp.query import DEFAULT_MAX_ITEMS, MAX_ITEMS, PostsQuery, SummaryRequest
+from genviral_mcp.query import DEFAULT_MAX_ITEMS, MAX_ITEMS, PostsQuery, SummaryRequest, posts_per_cause
 from genviral_mcp.sanitize import IDENTIFIER_CHARS, clean_text, plain_text, untrusted
 from genviral_mcp.survey import ATTENTION_WALKS, OtherStatuses, Survey
 from genviral_mcp.timestamps import exact, minute, parse_iso
@@ -885,12 +885,6 @@ def _accounts_note(facts: DeliveryFacts, labels: AccountLabels) -> str | None:
     if any(labels.state(account_id) is Activity.UNKNOWN for account_id in facts.accounts):
         return ACTIVITY_UNKNOWN
     return None
-
-
-def posts_per_cause(max_items: int) -> int:
-    """Example posts listed per cause: one by default (the count says how many there are, and
-    ``next`` lists more), an eighth of ``max_items`` when more are asked for."""
-    return max(1, max_items // 8)
 
 
 def _anything_left_out(facts: DeliveryFacts, cap: int) -> bool:
