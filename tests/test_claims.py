@@ -317,6 +317,7 @@ def test_the_configuration_table_is_what_the_code_reads() -> None:
     }
     assert set(rows) == {
         "GENVIRAL_API_KEY",
+        "GENVIRAL_API_KEY_FILE",
         "GENVIRAL_BASE_URL",
         "GENVIRAL_TIMEOUT",
         "GENVIRAL_LOG_LEVEL",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from genviral_mcp.config import (
@@ -9,10 +12,13 @@ from genviral_mcp.config import (
     DEFAULT_TIMEOUT,
     MAX_TIMEOUT,
     ApiKey,
+    KeyOrigin,
     Settings,
     base_url_problem,
 )
 from genviral_mcp.errors import ConfigurationError
+
+from support.common import KEY
 
 SECRET = "gva_live_abc.very-secret-value"
 
@@ -136,3 +142,70 @@ def test_a_variable_reference_the_host_did_not_fill_in_is_named(raw: str, name: 
 def test_a_key_with_a_dollar_inside_is_a_key() -> None:
     settings = Settings.from_env({"GENVIRAL_API_KEY": "gva_live_ab$c.def${x}"})
     assert settings.problem is None and settings.require_ready().reveal() == "gva_live_ab$c.def${x}"
+
+
+def key_file(tmp_path: Path, content: bytes) -> str:
+    path = tmp_path / "genviral-key"
+    path.write_bytes(content)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "content", [KEY.encode() + b"\n", b"\xef\xbb\xbf" + KEY.encode() + b"\r\n", KEY.encode()]
+)
+def test_the_key_is_read_from_the_file_genviral_api_key_file_names(tmp_path: Path, content: bytes) -> None:
+    """A host config then holds a path, never the key; the file's own line break says nothing."""
+    settings = Settings.from_env({"GENVIRAL_API_KEY_FILE": key_file(tmp_path, content)})
+    key = settings.require_ready()
+    assert key.reveal() == KEY and key.origin is KeyOrigin.FILE
+    assert settings.key_notes() == [] and settings.startup_notes() == []
+    assert settings.with_key_origin(KeyOrigin.HOST).require_ready().origin is KeyOrigin.FILE, (
+        "advice on a refused key names the file, wherever the variable was set"
+    )
+
+
+def test_a_key_file_pasted_wrong_is_cleaned_and_noted_without_the_key(tmp_path: Path) -> None:
+    settings = Settings.from_env({"GENVIRAL_API_KEY_FILE": key_file(tmp_path, f'"Bearer {KEY}"\n'.encode())})
+    assert settings.require_ready().reveal() == KEY
+    [note] = settings.key_notes()
+    assert note.startswith('The key in GENVIRAL_API_KEY_FILE had surrounding quotes and a "Bearer " prefix')
+    assert KEY not in note
+
+
+@pytest.mark.parametrize(
+    ("make_path", "expected"),
+    [
+        (lambda tmp: str(tmp / "missing"), "which cannot be read (No such file or directory)"),
+        (lambda tmp: "genviral-key", "which is not an absolute path"),
+        (lambda tmp: key_file(tmp, b" \n"), "which is empty"),
+        (lambda tmp: key_file(tmp, b"\xff\xfe" + KEY.encode()), "which is not text"),
+        (lambda tmp: key_file(tmp, KEY.encode() * 100), "which is over 4096 bytes"),
+        (lambda tmp: str(tmp), "which cannot be read (Is a directory)"),
+        (
+            lambda tmp: "${GENVIRAL_KEY_PATH}",
+            "GENVIRAL_API_KEY_FILE is the text ${GENVIRAL_KEY_PATH}, not a path",
+        ),
+    ],
+)
+def test_a_key_file_that_cannot_serve_is_a_configuration_problem_naming_it(
+    tmp_path: Path, make_path: Any, expected: str
+) -> None:
+    settings = Settings.from_env({"GENVIRAL_API_KEY_FILE": make_path(tmp_path)})
+    with pytest.raises(ConfigurationError) as caught:
+        settings.require_ready()
+    assert "GENVIRAL_API_KEY_FILE" in caught.value.message and expected in caught.value.message
+    assert KEY not in caught.value.message and "c4n4ry" not in caught.value.message
+
+
+def test_a_key_and_a_key_file_together_are_a_problem(tmp_path: Path) -> None:
+    """Which of two keys is meant cannot be guessed: a refusal would then point at the wrong one."""
+    settings = Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_API_KEY_FILE": key_file(tmp_path, b"x")})
+    with pytest.raises(ConfigurationError, match="GENVIRAL_API_KEY and GENVIRAL_API_KEY_FILE are both set"):
+        settings.require_ready()
+
+
+def test_a_blank_key_file_variable_is_not_set() -> None:
+    assert (
+        Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_API_KEY_FILE": " "}).require_ready().reveal()
+        == KEY
+    )

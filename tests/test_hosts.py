@@ -36,6 +36,8 @@ KEY_PLACEHOLDER = "gva_live_YOUR_PUBLIC_ID.YOUR_SECRET"
 #: Where the host substitutes ``${VAR}`` (OpenClaw, Claude Code's ``.mcp.json``), the entry names the
 #: variable and the key stays out of the config file.
 KEY_REFERENCE = "${GENVIRAL_API_KEY}"
+#: Or, in any host, the entry names a file that holds the key (no host config carries it then).
+KEY_FILE_PLACEHOLDER = "/ABSOLUTE/PATH/TO/genviral-key"
 SUBSTITUTING = {
     "examples/hosts/claude-code-project.mcp.json",
     "examples/hosts/openclaw.json",
@@ -146,7 +148,7 @@ def entry_id(entry: Entry) -> str:
 def test_every_snippet_file_is_covered() -> None:
     files = {f"examples/hosts/{path.name}" for path in HOSTS.iterdir()}
     assert files == {name for name in JSON_SNIPPETS if name.startswith("examples/")} | set(SHELL_SNIPPETS)
-    assert len(ALL_ENTRIES) == 12
+    assert len(ALL_ENTRIES) == 13
 
 
 @pytest.mark.parametrize("entry", ALL_ENTRIES, ids=entry_id)
@@ -164,7 +166,9 @@ def test_entry_env_holds_the_key_placeholder_or_nothing_for_the_demo(entry: Entr
         assert entry.name == "genviral-demo"
     else:
         key = KEY_REFERENCE if entry.source in SUBSTITUTING else KEY_PLACEHOLDER
-        assert entry.env == {"GENVIRAL_API_KEY": key}, "a reference where the host substitutes one"
+        assert entry.env in ({"GENVIRAL_API_KEY": key}, {"GENVIRAL_API_KEY_FILE": KEY_FILE_PLACEHOLDER}), (
+            "a reference where the host substitutes one, or a key file"
+        )
         assert entry.name == "genviral"
 
 
@@ -238,6 +242,10 @@ def test_readme_says_where_the_key_lives_for_each_host() -> None:
     assert "Claude Desktop substitutes no variables" in section
     assert "MCP bundle" in section and "sensitive" in section
     assert "`${GENVIRAL_API_KEY}`" in section and "~/.openclaw/.env" in section
+    assert (
+        "`GENVIRAL_API_KEY_FILE`" in section
+        and f'"GENVIRAL_API_KEY_FILE": "{KEY_FILE_PLACEHOLDER}"' in section
+    )
 
 
 def test_hosts_doc_names_where_each_config_lives() -> None:
@@ -260,17 +268,25 @@ def test_hosts_doc_names_where_each_config_lives() -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("demo", "key"),
-    [(False, KEY_PLACEHOLDER), (False, KEY_REFERENCE), (True, None)],
-    ids=["with-key", "env-backed", "demo"],
+    [(False, KEY_PLACEHOLDER), (False, KEY_REFERENCE), (False, KEY_FILE_PLACEHOLDER), (True, None)],
+    ids=["with-key", "env-backed", "key-file", "demo"],
 )
-async def test_absolute_path_entry_starts_and_answers(api: StandInApi, demo: bool, key: str | None) -> None:
+async def test_absolute_path_entry_starts_and_answers(
+    api: StandInApi, tmp_path: Path, demo: bool, key: str | None
+) -> None:
     entry = next(
         e
         for e in ALL_ENTRIES
-        if e.command == ABSOLUTE and e.demo is demo and e.env.get("GENVIRAL_API_KEY") == key
+        if e.command == ABSOLUTE
+        and e.demo is demo
+        and (e.env.get("GENVIRAL_API_KEY") or e.env.get("GENVIRAL_API_KEY_FILE")) == key
     )
     env = dict(entry.env)
-    if not demo:  # the placeholder, or the host's substitution of the reference, is a real key here
+    if "GENVIRAL_API_KEY_FILE" in env:  # the placeholder path is a real file holding the key here
+        key_file = tmp_path / "genviral-key"
+        key_file.write_text(KEY + "\n", encoding="utf-8")
+        env.update(GENVIRAL_API_KEY_FILE=str(key_file), GENVIRAL_BASE_URL=api.base_url)
+    elif not demo:  # the placeholder, or the host's substitution of the reference, is a real key here
         env.update(GENVIRAL_API_KEY=KEY, GENVIRAL_BASE_URL=api.base_url)
     params = StdioServerParameters(command=str(SCRIPT), args=list(entry.args), env=env)
     async with Client(params, mode="legacy") as client:
@@ -278,6 +294,7 @@ async def test_absolute_path_entry_starts_and_answers(api: StandInApi, demo: boo
     assert not result.is_error and result.structured_content is not None
     assert (result.structured_content.get("sample_data") == SAMPLE_NOTICE) is demo
     assert (len(api.requests) == 0) is demo
+    assert all(request.headers["authorization"] == f"Bearer {KEY}" for request in api.requests)
 
 
 @pytest.mark.anyio

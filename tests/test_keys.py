@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 from mcp import Client
@@ -119,6 +120,21 @@ async def test_the_advice_on_a_refused_key_names_where_it_came_from(
 ) -> None:
     text = await refused(api, origin)
     assert "HTTP 401" in text and named in text and not_named not in text
+    assert "SECRET-canary-wrong" not in text
+
+
+@pytest.mark.anyio
+async def test_the_advice_on_a_refused_key_from_a_key_file_names_the_file(
+    api: StandInApi, tmp_path: Path
+) -> None:
+    """The host config then holds only a path: the advice points at the file, not at the `env` block."""
+    key_file = tmp_path / "genviral-key"
+    key_file.write_text(WRONG + "\n", encoding="utf-8")
+    settings = Settings.from_env({"GENVIRAL_API_KEY_FILE": str(key_file), "GENVIRAL_BASE_URL": api.base_url})
+    settings = settings.with_key_origin(KeyOrigin.HOST)
+    async with Client(build_server(settings, clock=lambda: NOW, retry=FAST_RETRY)) as client:
+        text = error_text(await client.call_tool("list_posts", {}))
+    assert "HTTP 401" in text and "the file GENVIRAL_API_KEY_FILE names" in text and "`env` block" not in text
     assert "SECRET-canary-wrong" not in text
 
 

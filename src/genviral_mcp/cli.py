@@ -48,6 +48,9 @@ environment:
                       server's "env" block (hosts do not pass on your shell's variables), or
                       "${GENVIRAL_API_KEY}" where the host substitutes it (OpenClaw, Claude
                       Code's .mcp.json)
+  GENVIRAL_API_KEY_FILE
+                      instead of GENVIRAL_API_KEY: the absolute path of a file holding only
+                      the key, so that no host config carries it (any host)
   GENVIRAL_BASE_URL   API base (default https://www.genviral.io/api/partner/v1); https only,
                       except a loopback host
   GENVIRAL_TIMEOUT    seconds for one HTTP attempt (default 10, at most 30)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -41,6 +42,7 @@ class KeyOrigin(Enum):
     HOST = "host"  # the environment an MCP host started this stdio server with: its config's env block
     SERVER = "server"  # the environment of a hosted (HTTP) server holding one key
     HEADER = "header"  # a hosted caller's own key, from its request's Authorization header
+    FILE = "file"  # the file GENVIRAL_API_KEY_FILE names, wherever the variable came from
 
 
 class ApiKey:
@@ -103,18 +105,56 @@ _BLANK = re.compile(f"[\\s{_INVISIBLE}]+")
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}?")
 
 
-def unsubstituted_key(key: str) -> str | None:
+def unsubstituted_key(key: str, variable: str = "GENVIRAL_API_KEY", what: str = "a key") -> str | None:
     """What to do when the "key" is a variable reference the host did not substitute; else ``None``."""
     match = _REFERENCE.fullmatch(key)
     if match is None:
         return None
     name = match.group(1)
     return (
-        f"GENVIRAL_API_KEY is the text ${{{name}}}, not a key: your MCP host was meant to fill in the "
+        f"{variable} is the text ${{{name}}}, not {what}: your MCP host was meant to fill in the "
         f"variable {name} and did not, because {name} is not set where the host runs. Set it there "
         "(OpenClaw: its environment or ~/.openclaw/.env; Claude Code: export it before starting claude), "
         "then restart the host or start a new session."
     )
+
+
+#: The variable naming a file that holds the key: a host config then carries a path, never the key.
+KEY_FILE_VARIABLE = "GENVIRAL_API_KEY_FILE"
+#: A key is under 100 bytes; a larger file is not a key file (and is never read whole).
+MAX_KEY_FILE_BYTES = 4096
+
+
+def read_key_file(path_text: str) -> tuple[str, str | None]:
+    """The text of the key file ``path_text`` names, or a problem saying what to fix.
+
+    The problem names the variable and the path, never what the file holds. A path must be absolute
+    (``~`` is expanded): hosts start servers in a directory of their own choosing.
+    """
+    unset = unsubstituted_key(path_text, KEY_FILE_VARIABLE, "a path")
+    if unset:
+        return "", unset
+    path = os.path.expanduser(path_text)
+    where = f"{KEY_FILE_VARIABLE} names {path_text!r}"
+    if not os.path.isabs(path):
+        return "", f"{where}, which is not an absolute path: give the whole path to the key file."
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as exc:
+        return "", f"{where}, which cannot be read ({exc.strerror or type(exc).__name__}). Check the path."
+    if len(data) > MAX_KEY_FILE_BYTES:
+        return (
+            "",
+            f"{where}, which is over {MAX_KEY_FILE_BYTES} bytes: not a key file. Put only the key in it.",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "", f"{where}, which is not text. Put only the key in it (gva_live_...)."
+    if not text.strip():
+        return "", f"{where}, which is empty. Put your key in it (gva_live_...)."
+    return text, None
 
 
 def normalise_key(raw: str) -> tuple[str, list[str]]:
@@ -169,6 +209,27 @@ def _parse_timeout(raw: str | None) -> tuple[float, str | None]:
     return min(value, MAX_TIMEOUT), None
 
 
+def _raw_key(environ: Mapping[str, str], flag: str | None) -> tuple[str, str, str | None]:
+    """The key as given, the variable it came from, and a problem with where it came from."""
+    if flag is not None:
+        return flag, "GENVIRAL_API_KEY", None
+    direct = environ.get("GENVIRAL_API_KEY", "")
+    path = environ.get(KEY_FILE_VARIABLE, "").strip()
+    if not path:
+        return direct, "GENVIRAL_API_KEY", None
+    if direct.strip():
+        return (
+            "",
+            KEY_FILE_VARIABLE,
+            (
+                f"GENVIRAL_API_KEY and {KEY_FILE_VARIABLE} are both set: keep one (the file keeps the key "
+                "out of your host config)."
+            ),
+        )
+    text, problem = read_key_file(path)
+    return text, KEY_FILE_VARIABLE, problem
+
+
 @dataclass(frozen=True)
 class Settings:
     api_key: ApiKey | None
@@ -179,6 +240,8 @@ class Settings:
     key_cleaned: tuple[str, ...] = ()
     #: The key does not start with one of :data:`KEY_FORMS` (the demo's own key is exempt).
     key_form_unexpected: bool = False
+    #: The variable the key came from, for the notes: GENVIRAL_API_KEY or GENVIRAL_API_KEY_FILE.
+    key_variable: str = "GENVIRAL_API_KEY"
 
     @classmethod
     def from_env(
@@ -189,25 +252,31 @@ class Settings:
         base_url: str | None = None,
         timeout: str | None = None,
     ) -> Settings:
-        """Read ``GENVIRAL_*`` variables; explicit arguments (CLI flags) win."""
-        raw = api_key if api_key is not None else environ.get("GENVIRAL_API_KEY", "")
+        """Read ``GENVIRAL_*`` variables; explicit arguments (CLI flags) win. The key comes from
+        GENVIRAL_API_KEY or from the file GENVIRAL_API_KEY_FILE names; both set is a problem."""
+        raw, variable, key_problem = _raw_key(environ, api_key)
         key, removed = normalise_key(raw)
+        if variable == KEY_FILE_VARIABLE:  # a file ends with a line break: nothing to say about it
+            removed = [what for what in removed if what != "whitespace or a line break around it"]
         url = (base_url or environ.get("GENVIRAL_BASE_URL", "") or DEFAULT_BASE_URL).strip().rstrip("/")
         seconds, timeout_problem = _parse_timeout(
             timeout if timeout is not None else environ.get("GENVIRAL_TIMEOUT")
         )
+        unset = unsubstituted_key(key, variable)
+        origin = KeyOrigin.FILE if variable == KEY_FILE_VARIABLE else None
         return cls(
-            api_key=ApiKey(key) if key else None,
+            api_key=ApiKey(key, origin) if key else None,
             base_url=url,
             timeout=seconds,
-            problem=base_url_problem(url) or timeout_problem or unsubstituted_key(key),
+            problem=base_url_problem(url) or timeout_problem or key_problem or unset,
             key_cleaned=tuple(removed) if raw.strip() else (),
-            key_form_unexpected=bool(key) and not key.startswith(KEY_FORMS) and not unsubstituted_key(key),
+            key_form_unexpected=bool(key) and not key.startswith(KEY_FORMS) and not unset,
+            key_variable=variable,
         )
 
     def with_key_origin(self, origin: KeyOrigin) -> Settings:
-        """The same settings, their key marked as coming from ``origin``."""
-        if self.api_key is None:
+        """The same settings, their key marked as coming from ``origin`` (a key file stays the origin)."""
+        if self.api_key is None or self.api_key.origin is KeyOrigin.FILE:
             return self
         return replace(self, api_key=ApiKey(self.api_key.reveal(), origin))
 
@@ -216,15 +285,23 @@ class Settings:
         notes = []
         if self.key_cleaned:
             notes.append(
-                f"GENVIRAL_API_KEY had {_and(self.key_cleaned)}: removed (the key itself is not shown)."
+                f"{self._key_name} had {_and(self.key_cleaned)}: removed (the key itself is not shown)."
             )
         if self.key_form_unexpected:
             notes.append(
-                "GENVIRAL_API_KEY does not look like a Genviral Partner API key, which starts with "
+                f"{self._key_name} does not look like a Genviral Partner API key, which starts with "
                 f"{' or '.join(form + '...' for form in KEY_FORMS)}; it is used as it is, and Genviral "
                 "will say if it refuses it."
             )
         return notes
+
+    @property
+    def _key_name(self) -> str:
+        return (
+            "The key in GENVIRAL_API_KEY_FILE"
+            if self.key_variable == KEY_FILE_VARIABLE
+            else self.key_variable
+        )
 
     def startup_notes(self) -> list[str]:
         """What the server's start-up log says about this configuration (nothing when all is well)."""

@@ -98,6 +98,7 @@ KEY_ORIGINS = {
     "server": "Check GENVIRAL_API_KEY in the environment of this hosted genviral-mcp server",
     "header": "Check the key this request sent as `Authorization: Bearer` (the headers of this server's "
     "entry in your MCP client)",
+    "file": "Check the key in the file GENVIRAL_API_KEY_FILE names (only the key, gva_live_..., in it)",
 }
 #: When the server does not know where the key came from.
 _KEY_ADVICE = _key_advice(
