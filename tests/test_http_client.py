@@ -93,7 +93,9 @@ async def test_50_concurrent_calls_are_independent_and_not_serialised(
             for i in range(len(calls)):
                 group.start_soon(call, i)
         elapsed = time.monotonic() - started
-    assert elapsed < 1.0, f"50 calls at 100 ms each took {elapsed:.2f} s"
+    # Through a pool of 20: three waves, about 0.3 s; one after another: 5 s. 1.02 s was seen on a
+    # loaded machine, so the bound sits between, far from both.
+    assert elapsed < 2.0, f"50 calls at 100 ms each took {elapsed:.2f} s"
     assert len(api.requests) == 50
     assert 1 < api.peak_connections <= MAX_CONNECTIONS, "concurrent, through a bounded pool"
     for i, args in enumerate(calls):
