@@ -201,7 +201,8 @@ class WalkLimits:
     #: Pages of 100 per status: 1,000 posts of one status.
     max_pages: int = 10
     #: With ``changed_since``, when most posts are only counted (a brief of a few hundred bytes,
-    #: not the post): 5,000 posts of one status, so an hourly cursor moves on a mid-size account.
+    #: not the post): about 4,950 posts of one status (each page repeats the previous one's oldest),
+    #: so an hourly cursor moves on a mid-size account.
     max_pages_counted: int = 50
     #: What one walk may read from Genviral, whatever its page cap: 10 full pages (8 MB), as much as
     #: ``max_pages`` allows at worst. A scope of huge posts costs no more upstream bytes, decoding and
