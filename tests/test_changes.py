@@ -20,13 +20,18 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from mcp import Client
 
-from genviral_mcp.config import Settings
+from genviral_mcp.accounts import AccountDirectory
+from genviral_mcp.analysis import kept_whole
+from genviral_mcp.client import PostsClient, build_http_client
+from genviral_mcp.config import ApiKey, Settings
 from genviral_mcp.cursor import AS_OF_MARGIN
 from genviral_mcp.demo import demo_server
 from genviral_mcp.demo.emulator import PostsEmulator
-from genviral_mcp.demo.sample_data import DISCONNECTED_ACCOUNT_IDS, sample_posts
-from genviral_mcp.query import WalkLimits
+from genviral_mcp.demo.sample_data import DISCONNECTED_ACCOUNT_IDS, sample_accounts, sample_posts
+from genviral_mcp.query import SummaryRequest, WalkLimits
 from genviral_mcp.server import build_server
+from genviral_mcp.shaping import delivery_summary_output
+from genviral_mcp.survey import survey_scope
 from genviral_mcp.timestamps import exact
 
 from support.common import FAST_RETRY, KEY, KEYS, NOW, Connect, error_text, structured
@@ -347,11 +352,14 @@ async def test_without_changed_since_a_stopped_walk_says_as_of_is_not_a_safe_cur
 @pytest.mark.parametrize(
     ("extra", "limits", "walk"),
     [
-        (posted_posts(120), WalkLimits(max_pages=1), "posted"),  # the page cap
-        (posted_posts(30), WalkLimits(max_kept_posts=70), "posted"),  # the survey's memory share
+        # Old posted posts are only counted (briefs): their walk pages to max_pages_counted.
+        (posted_posts(120), WalkLimits(max_pages_counted=1), "posted"),  # the page cap
+        (posted_posts(30), WalkLimits(max_counted_posts=70), "posted"),  # the survey's memory share
+        (posted_posts(30), WalkLimits(max_kept_bytes=7 * 8_000), "posted"),  # briefs' bytes count too
+        (posted_posts(250), WalkLimits(max_read_bytes=1), "posted"),  # upstream bytes read
         (scheduled_at_one_instant(120), None, "scheduled"),  # a run of posts at one instant
     ],
-    ids=["page cap", "kept cap", "same instant"],
+    ids=["page cap", "kept cap", "kept bytes", "bytes read", "same instant"],
 )
 async def test_a_bound_on_a_news_walk_holds_as_of_back(
     api: StandInApi,
@@ -367,6 +375,127 @@ async def test_a_bound_on_a_news_walk_holds_as_of_back(
         body = await call(changed_since=since)
     assert body["as_of"] == since
     assert f"the {walk} walk stopped early" in body["as_of_note"]
+
+
+# --- a large scope: most posts only counted, so the walks reach the end ----------------------------
+
+
+def old_failures(count: int, account: str) -> list[dict[str, Any]]:
+    """Failures two days and more ago: old news, counted and never listed."""
+    return [
+        failed(f"old-{account[:4]}-{index}", account, NOW - timedelta(days=2, minutes=index), "e")
+        for index in range(count)
+    ]
+
+
+def large_scope(posted: int, failures: int = 1_500) -> list[dict[str, Any]]:
+    """The news workspace, ``posted`` old posted posts, ``failures`` old failures (a fifth of them
+    on GONE_C, which also has news), and 40 scheduled posts: 10 due within hours_ahead, 30 later."""
+    upcoming = [
+        waiting(f"soon-{index}", ACTIVE_D, NOW + timedelta(hours=1, minutes=index), status="scheduled")
+        for index in range(10)
+    ]
+    later = [
+        waiting(f"later-{index}", ACTIVE_D, NOW + timedelta(days=3, minutes=index), status="scheduled")
+        for index in range(30)
+    ]
+    old = [*old_failures(failures - failures // 5, ACTIVE_B), *old_failures(failures // 5, GONE_C)]
+    return [*news_workspace(NOW), *posted_posts(posted), *old, *upcoming, *later]
+
+
+def live_deliveries(posts: list[dict[str, Any]], account: str) -> int:
+    """Deliveries of ``account`` that have not gone out (failed, partial, retry, pending, scheduled)."""
+    live = {"failed", "partial", "retry", "pending", "scheduled"}
+    return sum(
+        1
+        for item in posts
+        for entry in item["accounts"]["states"]
+        if entry["account_id"] == account and entry["status"] in live
+    )
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+async def test_on_a_large_scope_as_of_moves_and_the_news_and_counts_are_exact(
+    api: StandInApi, summon: Summon
+) -> None:
+    """3,000 posted posts and 1,500 failed ones: past the 1,000 a walk keeps whole, so before this
+    change the posted and failed walks stopped at their page cap every time and as_of never moved.
+    Now the posts a run with changed_since cannot show are only counted, and the walks reach the end."""
+    posts = large_scope(3_000)
+    api.emulator = PostsEmulator(posts, KEYS, accounts=accounts_payload())
+    since = NOW - HOUR
+    expected = truth(posts, since, NOW, GONE)
+    async with summon() as call:
+        body = await call(changed_since=exact(since), max_items=100)
+        default = await call()
+    assert body["as_of"] == exact(NOW - AS_OF_MARGIN) and "as_of_note" not in body
+    assert "incomplete" not in body and body["coverage"].startswith("exact: ")
+    assert f"({len(posts)} posts, " in body["coverage"], "every post examined, each once"
+    attention, went = listed_changes(body)
+    assert attention == expected.attention and went == expected.published, "exactly the news"
+    assert body["needs_attention"]["deliveries"] == len(expected.attention)
+    assert body["needs_attention"]["older_deliveries"] == expected.older == 4 + 1_500
+    assert body["needs_attention"]["older"].startswith(f"And {expected.older} older deliveries on 1504 posts")
+    assert body["went_out"]["posts"] == 2 and body["went_out"]["complete"] is True
+    assert "looked_back_to" not in body["went_out"] and "note" not in body["went_out"]
+    [gone] = body["needs_attention"]["accounts_not_active"]
+    assert gone["deliveries"] == live_deliveries(posts, GONE_C) == 301, "counted from the briefs too"
+    assert body["upcoming"]["posts"] == 10 + 1
+    retries = sum(1 for item in posts if item["status"] == "retry")
+    assert body["counted_by_this_tool"] == {"retry": retries} == default["counted_by_this_tool"]
+    # Without changed_since every post is kept whole, as before: the posted walk stops at 1,000.
+    assert default["went_out"]["looked_back_to"] and "as_of_note" in default
+    [posted] = [line for line in default["incomplete"] if line.startswith("posted:")]
+    assert posted.startswith(
+        "posted: examined the newest 991 of 3002 posts by creation time (the walk stops after 10"
+    )
+
+
+@pytest.mark.parametrize("mode", ["auto"])
+async def test_beyond_the_counted_page_cap_as_of_still_stays_and_says_so(
+    api: StandInApi, summon: Summon
+) -> None:
+    """5,100 posted posts: past the 50 pages a walk of counted posts reads, as_of stays."""
+    posts = large_scope(5_100)
+    api.emulator = PostsEmulator(posts, KEYS, accounts=accounts_payload())
+    since = exact(NOW - HOUR)
+    async with summon() as call:
+        body = await call(changed_since=since)
+    assert body["as_of"] == since
+    assert body["as_of_note"].startswith("News may be incomplete: the posted walk stopped early")
+    [posted] = [line for line in body["incomplete"] if line.startswith("posted:")]
+    found = re.match(
+        r"posted: examined the newest (\d+) of 5102 posts by creation time .the walk stops after 50 pages",
+        posted,
+    )
+    assert found and int(found[1]) > 4_900, posted  # 50 pages of 100, each repeating its boundary post
+    assert body["went_out"]["looked_back_to"] and f"({found[1]} posts)" in body["went_out"]["note"]
+    assert body["needs_attention"]["older_deliveries"] == 1_504, "the failed walk still reached the end"
+
+
+@pytest.mark.parametrize("hours", [1, 6, 30, 24 * 5])
+async def test_briefs_change_nothing_a_summary_says(api: StandInApi, hours: int) -> None:
+    """On a scope every walk reads whole, a survey that keeps what it cannot show as briefs gives
+    the very same result as one that keeps every post: the sample workspace (its inactive account,
+    retries, partials, overdue posts) beside the news workspace, 300 old posted and 250 old failed
+    posts, at several changed_since."""
+    posts = [*sample_posts(NOW, 300), *large_scope(300, failures=250)]  # the walk over every status: 10 pages
+    api.emulator = PostsEmulator(posts, KEYS, accounts=[*sample_accounts(), *accounts_payload()])
+    request = SummaryRequest.from_arguments(24, None, None, 100, NOW, exact(NOW - timedelta(hours=hours)))
+    settings = Settings.from_env({"GENVIRAL_BASE_URL": api.base_url})
+    results = []
+    async with build_http_client(settings) as http:
+        client = PostsClient(http, settings, FAST_RETRY)
+        for shown_only in (None, kept_whole(request, NOW)):
+            survey = await survey_scope(
+                client, AccountDirectory(), ApiKey(KEY), NOW, WalkLimits(), shown=shown_only
+            )
+            briefs = sum(len(walk.briefs) for walk in survey.all_walks())
+            results.append((delivery_summary_output(survey, request, NOW), briefs))
+    (whole, none), (briefed, briefs) = results
+    assert none == 0 and briefs > 150, "many posts were only counted"
+    assert "incomplete" not in whole.structured, whole.structured["incomplete"]
+    assert briefed == whole
 
 
 async def test_the_time_budget_holds_as_of_back(api: StandInApi, summon: Summon) -> None:

@@ -241,8 +241,20 @@ def stated_numbers() -> list[tuple[str, str, str]]:
         ("README.md", f"in the next {query.DEFAULT_HOURS_AHEAD} hours", "hours_ahead's default"),
         (
             "docs/tools.md",
-            f"({limits.max_pages} pages of {client_page()}, {limits.budget_seconds:g} s",
+            f"({limits.max_pages} pages of {client_page()}, "
+            f"or {limits.max_pages_counted} with `changed_since`",
             "a walk",
+        ),
+        (
+            "docs/tools.md",
+            f"{limits.max_read_bytes // 2**20} MB read; {limits.budget_seconds:g} s;",
+            "a walk",
+        ),
+        (
+            "docs/automation.md",
+            f"back {limits.max_pages_counted} pages of {client_page()}: about "
+            f"{limits.max_pages_counted * (client_page() - 1):,} posts",
+            "a walk with changed_since",
         ),
         (
             "docs/tools.md",

@@ -38,7 +38,7 @@ from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
 from genviral_mcp.enrichment import ENRICHMENT_WAIT_SECONDS as ENRICHMENT_WAIT_SECONDS
 from genviral_mcp.enrichment import Background, FetchFailed, Flight, Refresh
-from genviral_mcp.models import Account, Post
+from genviral_mcp.models import Account, Brief, Post
 from genviral_mcp.sanitize import clean_text
 
 logger = logging.getLogger(__name__)
@@ -307,7 +307,7 @@ class ScopeAccounts(Refresh):
         names = {account.id: name for account in accounts if (name := _named(account)) is not None}
         self._name_all(names)
 
-    def register(self, posts: Iterable[Post]) -> list[str]:
+    def register(self, posts: Iterable[Post | Brief]) -> list[str]:
         """Label every account the posts' deliveries name, and return those ids (first seen first).
 
         An account missing from the list in hand is named by a handle from its newest published URL
@@ -423,7 +423,7 @@ class AccountDirectory(Background):
         client: PostsClient,
         key: ApiKey,
         work: Callable[[], Awaitable[T]],
-        posts_of: Callable[[T], Iterable[Post]],
+        posts_of: Callable[[T], Iterable[Post | Brief]],
         activity: bool = False,
     ) -> tuple[T, AccountLabels]:
         """Run ``work`` while the account list is fetched (when needed), then label its posts.
@@ -457,7 +457,7 @@ class AccountDirectory(Background):
         client: PostsClient,
         key: ApiKey,
         group: TaskGroup,
-        posts: list[Post],
+        posts: list[Post | Brief],
         started: float,
         activity: bool,
     ) -> AccountLabels:

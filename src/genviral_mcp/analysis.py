@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 from genviral_mcp.causes import (
     LAST_ERROR_CHARS,
@@ -17,7 +18,8 @@ from genviral_mcp.causes import (
     OVERDUE_FIX,
     provider_cause,
 )
-from genviral_mcp.models import Delivery, Post
+from genviral_mcp.models import Brief, Delivery, Post
+from genviral_mcp.query import SummaryRequest
 from genviral_mcp.sanitize import clean_text
 from genviral_mcp.timestamps import parse_iso
 
@@ -37,7 +39,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 Inactive = Callable[[str], str | None]
 
 
-def is_overdue(post: Post, now: datetime) -> bool:
+def is_overdue(post: Post | Brief, now: datetime) -> bool:
     """Past its scheduled time by more than :data:`OVERDUE_AFTER`."""
     scheduled = parse_iso(post.scheduled_at)
     return scheduled is not None and now - scheduled > OVERDUE_AFTER
@@ -49,11 +51,12 @@ def flag(post: Post, now: datetime) -> list[Delivery]:
     A published delivery is never flagged, even when it carries an older error message.
     """
     late = is_overdue(post, now)
-    return [
-        delivery
-        for delivery in post.deliveries
-        if delivery.status in FAILURE_STATUSES or (delivery.status in WAITING_STATUSES and late)
-    ]
+    return [delivery for delivery in post.deliveries if _flags(delivery.status, late)]
+
+
+def _flags(status: str | None, late: bool) -> bool:
+    """A delivery in this status needs a human: it failed, or (``late``) it is still waiting."""
+    return status in FAILURE_STATUSES or (status in WAITING_STATUSES and late)
 
 
 def _moment(delivery: Delivery, post: Post) -> datetime:
@@ -187,6 +190,46 @@ class Windows:
     #: ``changed_since``: only what became news at or after it is listed (the rest is counted).
     changed_since: datetime | None = None
 
+    @classmethod
+    def asked(cls, request: SummaryRequest, now: datetime) -> Windows:
+        """The windows of a summary that began at ``now``."""
+        return cls(
+            now,
+            request.upcoming_until(now),
+            request.published_since,
+            request.published_until,
+            request.changed_since,
+        )
+
+
+def kept_whole(request: SummaryRequest, now: datetime) -> Callable[[Post], bool] | None:
+    """Which posts a survey for this summary keeps whole: with ``changed_since``, those it may show
+    (:func:`shown`); without, every post (``None``)."""
+    if request.changed_since is None:
+        return None
+    return partial(shown, windows=Windows.asked(request, now))
+
+
+def shown(post: Post, windows: Windows) -> bool:
+    """Whether a summary may show the post: with ``changed_since``, only when a delivery is news
+    since then, went out in the window, or the post is upcoming. Any other post it only counts, so
+    the survey keeps it as a :class:`~genviral_mcp.models.Brief` (see :func:`_count`)."""
+    since = windows.changed_since
+    scheduled = parse_iso(post.scheduled_at)
+    if since is None or (scheduled is not None and windows.now < scheduled <= windows.upcoming_until):
+        return True
+    for delivery in post.deliveries:
+        if delivery.status == "posted":
+            published = parse_iso(delivery.published_at)
+            if published is not None and windows.published_since <= published <= windows.published_until:
+                return True
+        elif delivery.status in WAITING_STATUSES and (scheduled is None or scheduled > windows.now):
+            continue  # not due yet: never news, nor overdue (upcoming is above)
+        moment = news_moment(post, delivery)
+        if moment is not None and moment >= since:
+            return True
+    return False
+
 
 def _cause(delivery: Delivery, waiting: bool) -> tuple[str, str, str | None]:
     """``(grouping key, cause shown, fix)`` for one flagged delivery: its own cause, whatever the
@@ -201,8 +244,10 @@ def analyse(
     windows: Windows,
     inactive: Inactive,
     known_account_ids: Iterable[str] = (),
+    briefs: Iterable[Brief] = (),
 ) -> DeliveryFacts:
-    """Everything the summary says, from every post gathered (each once), exactly.
+    """Everything the summary says, from every post gathered (each once), exactly: ``posts`` kept
+    whole, and with ``changed_since`` the ``briefs`` of those it cannot show (:func:`shown`).
 
     A delivery counts by its own status whatever its post's status: a ``scheduled`` delivery on a
     ``deleted`` post goes out (or not) like any other.
@@ -219,13 +264,11 @@ def analyse(
         _went_out(post, windows, facts)
         _upcoming(post, windows, facts)
         for delivery in post.deliveries:
-            if delivery.status not in LIVE_STATUSES:
-                continue
-            condition = inactive(delivery.account_id)
-            if condition is not None:
-                facts.accounts.setdefault(delivery.account_id, AccountActivity())
-                facts.inactive.setdefault(delivery.account_id, InactiveAccount(condition)).deliveries += 1
-                _inactive_news(post, delivery, windows, facts.inactive[delivery.account_id])
+            account = _on_inactive(delivery.account_id, delivery.status, inactive, facts)
+            if account is not None:
+                _inactive_news(post, delivery, windows, account)
+    for brief in briefs:
+        _count(brief, windows, inactive, facts)
     if windows.changed_since is not None:
         _news_only(facts)
     for group in groups.values():
@@ -234,6 +277,31 @@ def analyse(
     facts.upcoming.sort(key=lambda item: (parse_iso(item.post.scheduled_at) or windows.now, item.post.id))
     facts.went_out.sort(key=lambda item: (item.published, item.post.id), reverse=True)
     return facts
+
+
+def _on_inactive(
+    account_id: str, status: str | None, inactive: Inactive, facts: DeliveryFacts
+) -> InactiveAccount | None:
+    """A delivery that has not gone out counts for its account when that is not active (returned)."""
+    condition = inactive(account_id) if status in LIVE_STATUSES else None
+    if condition is None:
+        return None
+    facts.accounts.setdefault(account_id, AccountActivity())
+    account = facts.inactive.setdefault(account_id, InactiveAccount(condition))
+    account.deliveries += 1
+    return account
+
+
+def _count(brief: Brief, windows: Windows, inactive: Inactive, facts: DeliveryFacts) -> None:
+    """A post the summary only counts: what :func:`_attention` and the inactive accounts make of a
+    post with no news, no publication in the window and nothing upcoming (:func:`shown`)."""
+    late = is_overdue(brief, windows.now)
+    flagged = sum(1 for trace in brief.deliveries if _flags(trace.status, late))
+    if flagged:
+        facts.older_posts += 1
+        facts.older_deliveries += flagged
+    for trace in brief.deliveries:
+        _on_inactive(trace.account_id, trace.status, inactive, facts)
 
 
 def _upcoming(post: Post, windows: Windows, facts: DeliveryFacts) -> None:

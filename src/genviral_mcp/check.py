@@ -29,6 +29,7 @@ import httpx2 as httpx
 
 from genviral_mcp import __version__
 from genviral_mcp.accounts import HEALTHY_CONNECTIONS, AccountDirectory
+from genviral_mcp.analysis import kept_whole
 from genviral_mcp.analytics import AnalyticsDirectory
 from genviral_mcp.client import PostsClient, build_http_client
 from genviral_mcp.config import ApiKey, Settings
@@ -261,6 +262,7 @@ async def _summarise(
             request.published_since,
             request.published_until,
             WalkLimits(),
+            shown=kept_whole(request, now),
         )
     failed = any(walk.error is not None for walk in survey.walks)
     return delivery_summary_output(survey, request, now), survey.requests, failed

@@ -33,13 +33,14 @@ that run and the next; each listed change carries a stable id (its instant, post
 id) so an automation can drop them.
 
 That argument needs every walk that can hold news to have read everything: the walks of
-``failed``, ``partial``, ``retry``, ``pending``, ``scheduled`` and ``posted`` posts. When one failed
-or a bound stopped it (page cap, time budget, the survey's memory share, a run of posts created at
-one instant), ``as_of`` stays at ``changed_since`` and the result says news may be incomplete; what
-the walk did not read comes back in a later call. The bounded walk over the statuses no filter
-reaches (``deleted``, ``void``, …) does not hold it back: the result says those posts were not
-examined. Without ``changed_since`` there is nothing to stay at: the result says plainly that its
-``as_of`` is not a safe cursor.
+``failed``, ``partial``, ``retry``, ``pending``, ``scheduled`` and ``posted`` posts (a post the run
+cannot show is read and counted, as a brief: see :mod:`genviral_mcp.survey`). When one failed or a
+bound stopped it (page cap, bytes read, time budget, the survey's memory share, a run of posts
+created at one instant), ``as_of`` stays at ``changed_since`` and the result says news may be
+incomplete; what the walk did not read comes back in a later call. The bounded walk over the
+statuses no filter reaches (``deleted``, ``void``, …) does not hold it back: the result says those
+posts were not examined. Without ``changed_since`` there is nothing to stay at: the result says
+plainly that its ``as_of`` is not a safe cursor.
 
 Not covered (stated in the docs): a lag longer than the margin (an attempt that runs longer, or a
 failure without ``last_attempted_at`` recorded long after its scheduled time; it is still reported

@@ -7,7 +7,10 @@ fields may be missing or null. Only the envelope's shape is enforced.
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -55,6 +58,75 @@ class Post(_Open):
     @property
     def deliveries(self) -> list[Delivery]:
         return self.accounts.states if self.accounts else []
+
+
+class Trace(NamedTuple):
+    """One delivery of a :class:`Brief`: whose it is, its status, and where it went out (an account
+    missing from Genviral's list is named by the handle in its newest published URL)."""
+
+    account_id: str
+    status: str | None
+    published_at: str | None
+    published_url: str | None
+
+
+#: What a :class:`Brief` and each of its traces cost in memory besides their strings, measured with
+#: ``sys.getsizeof`` (a slotted dataclass of 5 fields, a tuple, a 4-field named tuple, a datetime).
+_BRIEF_BYTES, _TRACE_BYTES = 200, 80
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """A post a summary counts but never shows, reduced to what counting it needs: a few hundred
+    bytes instead of the whole post (its caption, media, errors and the body it came in).
+
+    With ``changed_since`` most posts of a large scope are old news: they add to counters (older
+    deliveries, an inactive account's deliveries, the posts found per status) and name accounts,
+    and that is all. ``latest`` is its newest delivery timestamp, for telling two copies of one
+    post apart (the survey keeps the most advanced)."""
+
+    id: str
+    status: str | None
+    scheduled_at: str | None
+    latest: datetime
+    deliveries: tuple[Trace, ...]
+
+    @classmethod
+    def of(cls, post: Post, latest: datetime) -> Brief:
+        traces = tuple(
+            Trace(
+                delivery.account_id,
+                _shared(delivery.status),
+                delivery.published_at,
+                delivery.published_url,
+            )
+            for delivery in post.deliveries
+        )
+        return cls(post.id, _shared(post.status), post.scheduled_at, latest, traces)
+
+    @property
+    def size(self) -> int:
+        """Bytes it holds, roughly: its objects and its strings (what the survey's allowance counts)."""
+        strings = [self.id, self.scheduled_at]
+        for trace in self.deliveries:
+            strings += (trace.account_id, trace.published_at, trace.published_url)
+        return (
+            _BRIEF_BYTES
+            + _TRACE_BYTES * len(self.deliveries)
+            + sum(sys.getsizeof(text) for text in strings if text is not None)
+        )
+
+
+#: Statuses repeat on every post: a brief holds one shared string for each of these (never
+#: ``sys.intern``: a hostile upstream's made-up statuses must not outlive the call).
+_STATUSES = {
+    status: status
+    for status in ("draft", "pending", "scheduled", "posted", "partial", "failed", "retry", "deleted", "void")
+}
+
+
+def _shared(status: str | None) -> str | None:
+    return _STATUSES.get(status, status) if status is not None else None
 
 
 class ScopeSummary(_Open):

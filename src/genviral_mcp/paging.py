@@ -17,7 +17,7 @@ from genviral_mcp.allowance import Allowance
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
 from genviral_mcp.errors import UpstreamError
-from genviral_mcp.models import Post, ScopeSummary
+from genviral_mcp.models import Brief, Post, ScopeSummary
 from genviral_mcp.query import MAX_LIMIT, FilterStatus, PostsQuery, WalkLimits
 from genviral_mcp.timestamps import parse_iso
 
@@ -117,8 +117,12 @@ class StatusWalk:
 
     status: str | None
     until: datetime | None = None
-    #: The posts kept (a walk over every status keeps only those its ``keep`` accepts).
+    #: The posts kept (a walk over every status keeps only those its ``keep`` accepts): whole, or
+    #: (those its ``brief`` reduces) as briefs, only counted.
     posts: list[Post] = field(default_factory=list)
+    briefs: list[Brief] = field(default_factory=list)
+    #: Bytes of the pages read (what ``limits.max_read_bytes`` bounds).
+    read_bytes: int = 0
     #: Posts read, kept or not, and the oldest creation instant among them.
     examined: int = 0
     oldest_examined: datetime | None = None
@@ -138,6 +142,14 @@ class StatusWalk:
     def complete(self) -> bool:
         """Every matching post was read: the end was reached and no instant was stepped past."""
         return self.reached_end and not self.crowds
+
+    @property
+    def found(self) -> int:
+        """Posts kept, whole or as briefs."""
+        return len(self.posts) + len(self.briefs)
+
+    def kept(self) -> list[Post | Brief]:
+        return [*self.posts, *self.briefs]
 
     @property
     def name(self) -> str:
@@ -166,6 +178,7 @@ async def walk_status(
     started: float | None = None,
     keep: Callable[[Post], bool] | None = None,
     allowance: Allowance | None = None,
+    brief: Callable[[Post], Brief | None] | None = None,
 ) -> StatusWalk:
     """Page back through the posts of one status (``None``: every status) until a short page.
 
@@ -176,7 +189,9 @@ async def walk_status(
     recorded in ``crowds``, since the posts beyond that page cannot be reached), or when
     ``allowance`` (the walk's share of what the survey may keep) is used up: the posts after the
     first one refused count as not examined. A failed page ends the walk with what it has and the
-    error; it is never raised.
+    error; it is never raised. ``brief`` reduces each post it can to a brief (``None``: keep it
+    whole); such a walk pages up to ``limits.max_pages_counted``. Either way the walk stops once it
+    has read ``limits.max_read_bytes``.
     """
     walk = StatusWalk(status=status, until=until)
     seen: dict[str, datetime | None] = {}  # post id -> its creation instant
@@ -190,15 +205,18 @@ async def walk_status(
             walk.error, walk.stopped = exc, "failed"
             return walk
         walk.requests += 1
+        walk.read_bytes += data.body_bytes
         walk.scope = walk.scope or data.summary
         fresh = [post for post in data.posts if post.id not in seen]
         wanted = fresh if keep is None else [post for post in fresh if keep(post)]
-        kept = wanted if allowance is None else allowance.admit(wanted, data.body_bytes, len(data.posts))
+        reduced: list[Post | Brief] = [(brief(post) if brief else None) or post for post in wanted]
+        kept = reduced if allowance is None else allowance.admit(reduced, data.body_bytes, len(data.posts))
         if len(kept) < len(wanted):  # the survey's memory bound: from the first refused, not examined
             fresh = fresh[: fresh.index(wanted[len(kept)])]
         seen.update((post.id, created(post)) for post in fresh)
         walk.examined = len(seen)
-        walk.posts.extend(kept)
+        walk.posts.extend(post for post in kept if isinstance(post, Post))
+        walk.briefs.extend(post for post in kept if isinstance(post, Brief))
         if len(kept) < len(wanted):
             walk.oldest_examined = created(fresh[-1]) if fresh else walk.oldest_examined
             walk.stopped, walk.kept_cap = "kept_cap", allowance.reached if allowance else None
@@ -212,8 +230,11 @@ async def walk_status(
         if oldest is None or stale_pages >= 2:
             walk.stopped = "repeating"
             return walk
-        if walk.requests >= limits.max_pages:
+        if walk.requests >= (limits.max_pages if brief is None else limits.max_pages_counted):
             walk.stopped = "page_cap"
+            return walk
+        if walk.read_bytes >= limits.max_read_bytes:
+            walk.stopped = "read_cap"
             return walk
         if time.monotonic() - started > limits.budget_seconds:
             walk.stopped = "time_budget"

@@ -217,6 +217,14 @@ class WalkLimits:
 
     #: Pages of 100 per status: 1,000 posts of one status.
     max_pages: int = 10
+    #: With ``changed_since``, when most posts are only counted (a brief of a few hundred bytes,
+    #: not the post): about 4,950 posts of one status (each page repeats the previous one's oldest),
+    #: so an hourly cursor moves on a mid-size account.
+    max_pages_counted: int = 50
+    #: What one walk may read from Genviral, whatever its page cap: 10 full pages (8 MB), as much as
+    #: ``max_pages`` allows at worst. A scope of huge posts costs no more upstream bytes, decoding and
+    #: worker time with ``changed_since`` than without it (docs/hosting.md, "heavy tenants").
+    max_read_bytes: int = 10 * 8 * 1024 * 1024
     #: Paging stops after this long and the result says how far it got.
     budget_seconds: float = 30.0
     #: What one summary keeps in memory, all walks together (each of its 7 walks gets an equal
@@ -227,3 +235,6 @@ class WalkLimits:
     max_kept_posts: int = 7_000
     max_kept_deliveries: int = 60_000
     max_kept_bytes: int = 56 * 1024 * 1024
+    #: Posts only counted (briefs), all walks together: 5,000 a walk, its 50 pages. Their bytes count
+    #: in ``max_kept_bytes`` beside the posts kept whole, so the summary's memory bound is unchanged.
+    max_counted_posts: int = 35_000

@@ -34,6 +34,7 @@ from pydantic import BeforeValidator, Field, ValidationError
 from genviral_mcp import __version__
 from genviral_mcp.accounts import AccountDirectory
 from genviral_mcp.admission import SINGLE_KEY, SummaryGate, SummaryLimits
+from genviral_mcp.analysis import kept_whole
 from genviral_mcp.analytics import AnalyticsDirectory, Pending
 from genviral_mcp.auth import KeySource, held_key
 from genviral_mcp.client import OFF_LOOP_BYTES, PostsClient
@@ -445,7 +446,8 @@ def build_server(
             )
             async with state.summaries.admitted(key):
                 # Analytics for the publish window go alongside the walks (an enrichment, never waited
-                # for long); the summary measures whatever went_out holds against them.
+                # for long); the summary measures whatever went_out holds against them. With
+                # changed_since, a post it cannot show is kept only as a brief (counted).
                 survey = await survey_with_analytics(
                     state.posts,
                     state.accounts,
@@ -455,6 +457,7 @@ def build_server(
                     request.published_until,
                     state.walk_limits,
                     progress,
+                    kept_whole(request, now),
                 )
                 # The worker gets a snapshot: a later refresh of the account list must not change it.
                 survey.labels = survey.labels.snapshot()

@@ -512,6 +512,7 @@ def _stop_reason(walk: StatusWalk) -> str:
         "time_budget": "the walk ran out of time",
         "repeating": "Genviral sent the same posts again",
         "kept_cap": f"{walk.kept_cap}, to bound what one summary holds in memory",
+        "read_cap": f"the walk read {walk.read_bytes // (1024 * 1024):,} MB, the most one walk reads",
     }.get(walk.stopped or "", "the walk stopped early")
 
 
@@ -713,15 +714,9 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
     if survey.scope is None:  # not one page was read: nothing to summarise
         raise failures[0] if failures else UpstreamError("Genviral returned nothing to summarise.")
     labels = survey.labels
-    windows = Windows(
-        now,
-        request.upcoming_until(now),
-        request.published_since,
-        request.published_until,
-        request.changed_since,
-    )
-    posts = survey.posts()
-    facts = analyse(posts, windows, labels.inactive, labels.known_ids())
+    windows = Windows.asked(request, now)
+    posts, briefs = survey.posts()
+    facts = analyse(posts, windows, labels.inactive, labels.known_ids(), briefs)
     cap = request.max_items
     incomplete = [line for walk in survey.walks for line in _walk_problem(walk)]
     incomplete += _others_problem(survey.others)
@@ -738,7 +733,7 @@ def delivery_summary_output(survey: Survey, request: SummaryRequest, now: dateti
         "changed_since": exact(request.changed_since) if request.changed_since else None,
         "scope": scope_counters(survey.scope),
         "counted_by_this_tool": counts,
-        "coverage": _coverage(survey, len(posts), exact_scope, counts),
+        "coverage": _coverage(survey, len(posts) + len(briefs), exact_scope, counts),
         "incomplete": incomplete,
         "needs_attention": _compact(
             {

@@ -6,6 +6,10 @@ sees every post of that status whatever its creation time. A post is created bef
 published, so walking ``posted`` and ``partial`` posts back from the end of a publish window finds
 every post published in it, as far back as the walk's bounds reach; the result says how far that was.
 
+With ``changed_since`` a summary shows only news, and upcoming posts: every other post is kept as a
+:class:`~genviral_mcp.models.Brief`, only counted, so its walks can go further back in the same
+memory (``WalkLimits.max_pages_counted``).
+
 Posts whose status mirrors the provider (``deleted``, ``void``, …) no filter reaches, yet they can
 hold live deliveries. Genviral's counters say whether any exist: ``total`` minus what ``by_status``
 counts minus the ``retry`` posts found (``by_status`` has no ``retry``). When that is positive, a
@@ -28,7 +32,7 @@ from genviral_mcp.allowance import Allowance
 from genviral_mcp.analytics import AnalyticsDirectory, AnalyticsView
 from genviral_mcp.client import PostsClient
 from genviral_mcp.config import ApiKey
-from genviral_mcp.models import Post, ScopeSummary
+from genviral_mcp.models import Brief, Post, ScopeSummary
 from genviral_mcp.paging import StatusWalk, walk_status
 from genviral_mcp.query import FILTER_STATUSES, FilterStatus, WalkLimits
 from genviral_mcp.timestamps import parse_iso
@@ -54,15 +58,29 @@ def other_status(post: Post) -> bool:
     return post.status not in FILTER_STATUSES
 
 
-def _advanced(post: Post) -> tuple[int, datetime]:
-    """``(how advanced its status is, its latest delivery timestamp)``: the larger copy wins."""
-    rank = _PROGRESS.get(post.status or "", _PROVIDER_STATUS) if post.status else -1
+def latest(post: Post) -> datetime:
+    """Its latest delivery timestamp, published or attempted (the epoch when it has none)."""
     stamps = [
         parse_iso(stamp)
         for delivery in post.deliveries
         for stamp in (delivery.published_at, delivery.last_attempted_at)
     ]
-    return rank, max((stamp for stamp in stamps if stamp is not None), default=_EPOCH)
+    return max((stamp for stamp in stamps if stamp is not None), default=_EPOCH)
+
+
+def _advanced(post: Post | Brief) -> tuple[int, datetime]:
+    """``(how advanced its status is, its latest delivery timestamp)``: the larger copy wins."""
+    rank = _PROGRESS.get(post.status or "", _PROVIDER_STATUS) if post.status else -1
+    return rank, post.latest if isinstance(post, Brief) else latest(post)
+
+
+def briefer(shown: Callable[[Post], bool]) -> Callable[[Post], Brief | None]:
+    """A walk's ``brief``: each post the summary cannot show, reduced to a brief."""
+
+    def brief(post: Post) -> Brief | None:
+        return None if shown(post) else Brief.of(post, latest(post))
+
+    return brief
 
 
 @dataclass
@@ -79,7 +97,7 @@ class OtherStatuses:
     @property
     def found(self) -> Counter[str]:
         """Posts with other statuses found, by status."""
-        return Counter(post.status or "none" for post in self.walk.posts) if self.walk else Counter()
+        return Counter(post.status or "none" for post in self.walk.kept()) if self.walk else Counter()
 
     @property
     def complete(self) -> bool:
@@ -94,7 +112,7 @@ def other_statuses(scope: ScopeSummary | None, retry: StatusWalk | None) -> Othe
     if scope is None or scope.total is None:
         return OtherStatuses(None, "Genviral sent no total_posts counter")
     counted = sum(value for value in scope.by_status.values() if isinstance(value, int))
-    retry_found = len(retry.posts) if retry is not None and "retry" not in scope.by_status else 0
+    retry_found = retry.found if retry is not None and "retry" not in scope.by_status else 0
     expected = scope.total - counted - retry_found
     if expected < 0:
         return OtherStatuses(
@@ -127,17 +145,19 @@ class Survey:
         """The status walks and, when there was one, the walk over every status."""
         return self.walks + ([self.others.walk] if self.others.walk is not None else [])
 
-    def posts(self) -> list[Post]:
-        """Every post gathered, once. A post can change status between two walks' pages: the copy
-        with the most advanced status wins (posted > partial > failed/retry > pending/scheduled),
-        then the one with the latest delivery timestamp."""
-        unique: dict[str, Post] = {}
+    def posts(self) -> tuple[list[Post], list[Brief]]:
+        """Every post gathered, once: those kept whole, and the briefs. A post can change status
+        between two walks' pages: the copy with the most advanced status wins (posted > partial >
+        failed/retry > pending/scheduled), then the one with the latest delivery timestamp, whole
+        or brief."""
+        unique: dict[str, Post | Brief] = {}
         for walk in self.all_walks():
-            for post in walk.posts:
+            for post in walk.kept():
                 current = unique.get(post.id)
                 if current is None or _advanced(post) > _advanced(current):
                     unique[post.id] = post
-        return list(unique.values())
+        whole = [post for post in unique.values() if isinstance(post, Post)]
+        return whole, [post for post in unique.values() if isinstance(post, Brief)]
 
     def walk(self, status: str) -> StatusWalk | None:
         return next((walk for walk in self.walks if walk.status == status), None)
@@ -151,9 +171,9 @@ class Survey:
             if walk.status is None or walk.until is not None or (walk.scope is None and walk.error):
                 continue
             if walk.expected is None:
-                counts[walk.status] = (len(walk.posts), walk.complete)
-            elif walk.complete and len(walk.posts) != walk.expected:
-                counts[walk.status] = (len(walk.posts), True)
+                counts[walk.status] = (walk.found, walk.complete)
+            elif walk.complete and walk.found != walk.expected:
+                counts[walk.status] = (walk.found, True)
         complete = self.others.walk is not None and self.others.walk.complete
         for status, found in sorted(self.others.found.items()):
             counts[status] = (found, complete)
@@ -167,13 +187,15 @@ async def survey_scope(
     published_until: datetime,
     limits: WalkLimits,
     progress: Progress | None = None,
+    shown: Callable[[Post], bool] | None = None,
 ) -> Survey:
     """Run every walk and the account lookup at once; failures stay inside their walk.
 
     The walk over every status starts once the ``retry`` walk has ended (its count is part of the
     arithmetic), and only when the counters say posts with other statuses exist.
     ``progress(walks done, walks in all)`` is awaited as each walk ends, so a host can show that a
-    long survey is moving.
+    long survey is moving. With ``shown`` (a summary with ``changed_since``), every post it rejects
+    is kept as a brief, only counted.
     """
     survey = Survey()
     started = time.monotonic()
@@ -185,6 +207,7 @@ async def survey_scope(
     walked = anyio.Event()  # every walk of the plan has ended
     planned = [len(plan)]
     done = [0]
+    brief = briefer(shown) if shown is not None else None
 
     def share() -> Allowance:
         """A walk's share of what the survey keeps (the walk over every status, when it runs, too)."""
@@ -197,7 +220,7 @@ async def survey_scope(
 
     async def run(index: int, status: FilterStatus, until: datetime | None) -> None:
         results[index] = await walk_status(
-            client, key, status, limits, until=until, started=started, allowance=share()
+            client, key, status, limits, until=until, started=started, allowance=share(), brief=brief
         )
         if status == "retry":
             retry_done.set()
@@ -216,7 +239,7 @@ async def survey_scope(
         if survey.others.expected:
             planned[0] += 1
             survey.others.walk = await walk_status(
-                client, key, None, limits, started=started, keep=other_status, allowance=share()
+                client, key, None, limits, started=started, keep=other_status, allowance=share(), brief=brief
             )
             await ended()
 
@@ -226,9 +249,9 @@ async def survey_scope(
                 group.start_soon(run, index, status, until)
             group.start_soon(other_walk)
 
-    def gathered(_: None) -> list[Post]:
+    def gathered(_: None) -> list[Post | Brief]:
         survey.posts_in_at = anyio.current_time()
-        return [post for walk in [*results, survey.others.walk] if walk is not None for post in walk.posts]
+        return [post for walk in [*results, survey.others.walk] if walk is not None for post in walk.kept()]
 
     _, survey.labels = await directory.alongside(client, key, walk_all, gathered, activity=True)
     survey.walks = [walk for walk in results if walk is not None]
@@ -244,6 +267,7 @@ async def survey_with_analytics(
     published_until: datetime,
     limits: WalkLimits,
     progress: Progress | None = None,
+    shown: Callable[[Post], bool] | None = None,
 ) -> Survey:
     """:func:`survey_scope`, with Genviral's analytics for the publish window fetched alongside (an
     enrichment) and waited for at most the directory's short bound once the posts are in.
@@ -254,7 +278,7 @@ async def survey_with_analytics(
     async with anyio.create_task_group() as group:
         pending = analytics.begin(client, key, published_since, published_until, group)
         try:
-            survey = await survey_scope(client, directory, key, published_until, limits, progress)
+            survey = await survey_scope(client, directory, key, published_until, limits, progress, shown)
             survey.analytics = await pending.settle(survey.posts_in_at)
         except Exception as exc:  # raised as it is below, not wrapped in the group's ExceptionGroup
             failure = exc
