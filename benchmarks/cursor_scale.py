@@ -43,7 +43,7 @@ from support.timeline import (
     accounts_payload,
     failed,
     news_workspace,
-    published,
+    old_publications,
     waiting,
 )
 
@@ -55,15 +55,7 @@ MOVED = "2026-11-28T11:45:00.000Z"  # NOW minus the 15-minute margin
 
 def scope(posted: int) -> list[dict[str, Any]]:
     """The news workspace, ``posted`` old posted posts, old failures and scheduled posts."""
-    old = [
-        published(
-            f"out-{index}",
-            ACTIVE_A,
-            NOW - timedelta(days=3, minutes=index),
-            NOW - timedelta(days=4, minutes=index),
-        )
-        for index in range(posted)
-    ]
+    old = old_publications(posted, ACTIVE_A, NOW)
     failures = [
         failed(f"old-{index}", ACTIVE_B, NOW - timedelta(days=2, minutes=index), "spam_risk_too_many_posts")
         for index in range(FAILURES)

@@ -47,6 +47,7 @@ from support.timeline import (
     iso,
     listed_changes,
     news_workspace,
+    old_publications,
     post,
     published,
     state,
@@ -310,15 +311,7 @@ def scheduled_at_one_instant(count: int) -> list[dict[str, Any]]:
 
 
 def posted_posts(count: int) -> list[dict[str, Any]]:
-    return [
-        published(
-            f"out-{index}",
-            ACTIVE_A,
-            NOW - timedelta(days=3, minutes=index),
-            NOW - timedelta(days=4, minutes=index),
-        )
-        for index in range(count)
-    ]
+    return old_publications(count, ACTIVE_A, NOW)
 
 
 TEAPOT = respond(418, '{"ok": false, "code": 418, "message": "teapot"}')

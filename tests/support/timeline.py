@@ -84,6 +84,20 @@ def failed(
     )
 
 
+def old_publications(count: int, account: str, now: datetime) -> list[JsonObject]:
+    """``count`` posts published to ``account`` days before ``now``, one a minute back: a large scope
+    that holds no news, for the walks' bounds."""
+    return [
+        published(
+            f"out-{index}",
+            account,
+            now - timedelta(days=3, minutes=index),
+            now - timedelta(days=4, minutes=index),
+        )
+        for index in range(count)
+    ]
+
+
 def published(post_id: str, account: str, moment: datetime, created: datetime) -> JsonObject:
     return post(
         post_id,
