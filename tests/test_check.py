@@ -209,6 +209,10 @@ def test_an_unreachable_api_exits_1() -> None:
             "plain http to api.example.com",
         ),
         ({"GENVIRAL_API_KEY": KEY, "GENVIRAL_TIMEOUT": "soon"}, "GENVIRAL_TIMEOUT must be a positive number"),
+        (
+            {"GENVIRAL_API_KEY_FILE": "/nonexistent/genviral-key"},
+            "GENVIRAL_API_KEY_FILE names '/nonexistent/genviral-key', which cannot be read",
+        ),
     ],
 )
 def test_configuration_problems_exit_2_before_any_request(
