@@ -80,6 +80,14 @@ def test_startup_refusals(settings: Settings, options: HttpOptions, refusal: str
         check_startup(settings, options)
 
 
+@pytest.mark.parametrize("token", [None, "t" * 40])
+def test_a_held_key_file_that_cannot_be_read_refuses_to_start(token: str | None) -> None:
+    """Not pass-through instead: callers would then send their token as a Genviral key."""
+    settings = Settings.from_env({"GENVIRAL_API_KEY_FILE": "/nonexistent/genviral-key"})
+    with pytest.raises(StartupRefused, match="GENVIRAL_API_KEY_FILE names '/nonexistent/genviral-key'"):
+        check_startup(settings, HttpOptions(token=token))
+
+
 def test_startup_allowed_and_warned() -> None:
     assert check_startup(PASS_THROUGH, HttpOptions()) == []
     long_token = "t" * 32

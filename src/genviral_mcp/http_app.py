@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genviral_mcp.admission import HELD_KEY, HOSTED
 from genviral_mcp.auth import bearer_token, caller_key, held_key
-from genviral_mcp.config import Settings, is_loopback_host
+from genviral_mcp.config import KEY_FILE_VARIABLE, Settings, is_loopback_host
 from genviral_mcp.server import TOOL_DEADLINE_SECONDS, build_server
 
 logger = logging.getLogger(__name__)
@@ -102,6 +102,11 @@ def check_startup(settings: Settings, options: HttpOptions) -> list[str]:
             f"refusing to serve on {where}: GENVIRAL_MCP_TOKEN is {len(token)} characters, too short to "
             f"guard a reachable address. Use at least {MIN_TOKEN_CHARS} random characters, e.g. "
             f"{MAKE_TOKEN}"
+        )
+    if settings.api_key is None and settings.key_variable == KEY_FILE_VARIABLE:
+        # Serving on would pass callers' keys through, a mode the operator did not choose.
+        raise StartupRefused(
+            f"{settings.problem} A hosted server does not start without the key it is to hold."
         )
     if settings.api_key is None and token is not None:
         raise StartupRefused(
