@@ -197,6 +197,15 @@ def test_a_key_file_that_cannot_serve_is_a_configuration_problem_naming_it(
     assert KEY not in caught.value.message and "c4n4ry" not in caught.value.message
 
 
+@pytest.mark.parametrize("pasted", [KEY, f"Bearer {KEY}", f'"{KEY}"'])
+def test_a_key_pasted_where_the_key_file_goes_is_never_echoed(pasted: str) -> None:
+    settings = Settings.from_env({"GENVIRAL_API_KEY_FILE": pasted})
+    with pytest.raises(ConfigurationError, match="looks like a key, not the path of a file") as caught:
+        settings.require_ready()
+    assert KEY not in caught.value.message and "SECRET" not in caught.value.message
+    assert settings.startup_notes() and not any("SECRET" in note for note in settings.startup_notes())
+
+
 def test_a_key_and_a_key_file_together_are_a_problem(tmp_path: Path) -> None:
     """Which of two keys is meant cannot be guessed: a refusal would then point at the wrong one."""
     settings = Settings.from_env({"GENVIRAL_API_KEY": KEY, "GENVIRAL_API_KEY_FILE": key_file(tmp_path, b"x")})

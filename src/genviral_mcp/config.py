@@ -134,6 +134,11 @@ def read_key_file(path_text: str) -> tuple[str, str | None]:
     unset = unsubstituted_key(path_text, KEY_FILE_VARIABLE, "a path")
     if unset:
         return "", unset
+    if "gva_" in path_text:  # a key pasted where its path goes: never echo it
+        return "", (
+            f"{KEY_FILE_VARIABLE} holds what looks like a key, not the path of a file (it is not shown). "
+            f"Put the key in GENVIRAL_API_KEY, or in a file whose absolute path goes in {KEY_FILE_VARIABLE}."
+        )
     path = os.path.expanduser(path_text)
     where = f"{KEY_FILE_VARIABLE} names {path_text!r}"
     if not os.path.isabs(path):
