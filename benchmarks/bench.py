@@ -3,6 +3,7 @@
 Run from the repository root (after ``pip install -e '.[dev]'``)::
 
     .venv/bin/python benchmarks/bench.py
+    .venv/bin/python benchmarks/bench.py --write-docs   # and write the table into benchmarks/README.md
 
 Every figure is a ratio against a baseline measured in the same run, with the runs alternated
 (A, B, A, B, ...) so that load from other processes hits both sides alike:
@@ -46,6 +47,13 @@ PYTHON = sys.executable
 SCRIPT = Path(PYTHON).with_name("genviral-mcp")
 OURS = [str(SCRIPT)]
 BASELINE = [PYTHON, str(HERE / "baseline_server.py")]
+
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(HERE))
+
+from revisions import this_tree
+
+from docblocks import write_block
 
 KEY = "gva_live_bench0000.SECRET-bench"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -447,6 +455,22 @@ def build_rows(
     ]
 
 
+def docs_block(report: str, rows: list[Row], command: str) -> str:
+    """The table for benchmarks/README.md, its first line saying what was measured and how."""
+    said = (
+        f"Measured on the benchmark's {POST_COUNT}-post workspace (the stand-in API in its own process), "
+        f"{this_tree().name} side by side with the SDK's minimal server and the HTTP floor, on this "
+        f"{os.cpu_count()}-core machine shared with other work, by `{command}`:"
+    )
+    failed = [row.metric for row in rows if row.passed is False]
+    verdict = (
+        "Targets not met in this run: " + "; ".join(failed) + "."
+        if failed
+        else "Every target met in this run."
+    )
+    return "\n".join([said, "", report, "", verdict]) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -455,6 +479,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=200, help="timed calls of each kind (default 200)")
     parser.add_argument("--bursts", type=int, default=5, help="rounds of 50 concurrent calls (default 5)")
     parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="also write the table into benchmarks/README.md"
+    )
     parser.add_argument("--standin", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.standin is not None:
@@ -491,6 +518,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report)
     if args.out:
         args.out.write_text(report + "\n")
+    if args.write_docs:
+        defaults = {"starts": 30, "calls": 200, "bursts": 5}
+        options = [
+            f"--{name} {getattr(args, name)}"
+            for name, default in defaults.items()
+            if getattr(args, name) != default
+        ]
+        command = " ".join([".venv/bin/python benchmarks/bench.py", *options, "--write-docs"])
+        page = write_block("measured", "bench", docs_block(report, rows, command))
+        print(f"\nwrote the table into {page.relative_to(ROOT)}", file=sys.stderr)
     return 0 if all(row.passed is not False for row in rows) else 1
 
 

@@ -4,6 +4,7 @@ and at what cost, before and after, side by side in one run.
     .venv/bin/python benchmarks/cursor_scale.py                    # main vs this tree
     .venv/bin/python benchmarks/cursor_scale.py --baseline HEAD~3 --latency 0.1
     .venv/bin/python benchmarks/cursor_scale.py --no-baseline
+    .venv/bin/python benchmarks/cursor_scale.py --baseline 974ce6b --write-docs   # write its table
 
 Each scope is the test suite's news workspace (``tests/support/timeline.py``: news in the last hour),
 ``N`` old posted posts (500, 2,000, 4,500, 5,000), 300 old failures and 40 scheduled posts. For each
@@ -32,9 +33,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from tenants import Code, exported, rss_kb, this_tree
+from revisions import Code, exported, this_tree
+from tenants import rss_kb
 
+from docblocks import write_block
 from support.common import KEY, KEYS, NOW
 from support.timeline import (
     ACTIVE_A,
@@ -124,19 +128,46 @@ def measure(code: Code, posted: int, latency: float) -> dict[str, Any]:
     return figures
 
 
-def line(code: Code, posted: int, figures: dict[str, Any]) -> str:
+def outcome_of(figures: dict[str, Any]) -> str:
     if figures["error"]:
-        outcome = "an error"
-    elif figures["as_of"] == MOVED:
-        outcome = "as_of moved"
-    else:
-        stopped = re.search(r"the (.+?) walks? stopped early", figures["note"] or "")
-        outcome = f"as_of stayed ({stopped[1] if stopped else figures['note']} stopped)"
-    growth = (figures["rss_peak_kb"] - figures["rss_before_kb"]) / 1024
+        return "an error"
+    if figures["as_of"] == MOVED:
+        return "as_of moved"
+    stopped = re.search(r"the (.+?) walks? stopped early", figures["note"] or "")
+    return f"as_of stayed ({stopped[1] if stopped else figures['note']} stopped)"
+
+
+def growth_mb(figures: dict[str, Any]) -> float:
+    return float(figures["rss_peak_kb"] - figures["rss_before_kb"]) / 1024
+
+
+def line(code: Code, posted: int, figures: dict[str, Any]) -> str:
     return (
-        f"{posted:>6,} posted | {code.name:<22} | {outcome:<30} | {figures['requests']:>3} requests | "
-        f"{figures['seconds']:6.2f} s | RSS +{growth:5.1f} MB"
+        f"{posted:>6,} posted | {code.name:<22} | {outcome_of(figures):<30} "
+        f"| {figures['requests']:>3} requests | "
+        f"{figures['seconds']:6.2f} s | RSS +{growth_mb(figures):5.1f} MB"
     )
+
+
+def docs_block(rows: list[tuple[int, Code, dict[str, Any]]], command: str, latency: float) -> str:
+    """The table for benchmarks/README.md, its first line saying what was measured and how."""
+    names = " against ".join(dict.fromkeys(code.name for _, code, _ in rows))
+    said = (
+        "Measured on the test scenario's news workspace (`tests/support/timeline.py`) plus N old posted "
+        f"posts, {FAILURES:,} old failures and 40 scheduled posts, {names}, stand-in latency {latency:g} s "
+        "a request, "
+        f"on this 2-core machine shared with other work, by `{command}`:"
+    )
+    table = [
+        "| posted posts | code | `as_of` | posts requests | wall time | RSS growth |",
+        "|---:|---|---|---:|---:|---:|",
+        *(
+            f"| {posted:,} | {code.name} | {outcome_of(figures)} | {figures['requests']} "
+            f"| {figures['seconds']:.2f} s | +{growth_mb(figures):.1f} MB |"
+            for posted, code, figures in rows
+        ),
+    ]
+    return "\n".join([said, "", *table]) + "\n"
 
 
 def main() -> None:
@@ -144,6 +175,9 @@ def main() -> None:
     parser.add_argument("--baseline", default="main", help="the revision to compare with (default main)")
     parser.add_argument("--no-baseline", action="store_true", help="measure this tree only")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds the stand-in waits per request")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="also write the table into benchmarks/README.md"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -156,9 +190,18 @@ def main() -> None:
             f"changed_since = 1 h ago; scope = news + N posted + {FAILURES:,} failed + 40 scheduled; "
             f"stand-in latency {args.latency} s per request"
         )
+        rows = []
         for posted in SCALES:
             for code in codes:
-                print(line(code, posted, measure(code, posted, args.latency)), flush=True)
+                figures = measure(code, posted, args.latency)
+                rows.append((posted, code, figures))
+                print(line(code, posted, figures), flush=True)
+    if args.write_docs:
+        baseline = "--no-baseline" if args.no_baseline else f"--baseline {args.baseline}"
+        latency = f" --latency {args.latency:g}" if args.latency else ""
+        command = f".venv/bin/python benchmarks/cursor_scale.py {baseline}{latency} --write-docs"
+        page = write_block("measured", "cursor-scale", docs_block(rows, command, args.latency))
+        print(f"\nwrote the table into {page.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

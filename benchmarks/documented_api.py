@@ -156,7 +156,9 @@ async def main() -> None:
         for s in p["accounts"]["states"]
         if s["error_message"] == TOKEN_ERROR and s["status"] == "failed"
     )
-    token = next((c for c in attention["causes"] if c["cause"].startswith("401 Unauthorized")), {})
+    token: dict[str, Any] = next(
+        (c for c in attention["causes"] if c["cause"].startswith("401 Unauthorized")), {}
+    )
     report(
         "an inactive account swallowing causes (expired token)",
         f"{on_token} failed deliveries carry the expired-token error",
@@ -224,7 +226,9 @@ async def demo_aspect_ratio() -> None:
     )
     emulator = PostsEmulator(posts, {KEY: "ok"}, accounts=sample_accounts())
     [summary] = await call(transport(emulator), [("get_delivery_summary", {"max_items": 100})])
-    cause = next((c for c in summary["needs_attention"]["causes"] if c["cause"].startswith(aspect)), {})
+    cause: dict[str, Any] = next(
+        (c for c in summary["needs_attention"]["causes"] if c["cause"].startswith(aspect)), {}
+    )
     report(
         "demo: aspect-ratio cause",
         f"{carrying} deliveries carry it",

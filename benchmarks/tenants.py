@@ -4,6 +4,11 @@ another's calls, each scenario run side by side against a baseline revision's co
     .venv/bin/python benchmarks/tenants.py                      # all four scenarios, main vs this tree
     .venv/bin/python benchmarks/tenants.py --only heavy --baseline HEAD~5
     .venv/bin/python benchmarks/tenants.py --no-baseline        # this tree only
+    .venv/bin/python benchmarks/tenants.py --baseline 6dc88bb --write-docs   # and write the docs' figures
+
+``--write-docs`` (all four scenarios, with a baseline) writes the tables into benchmarks/README.md
+(``measured:tenants``) and their figures into docs/hosting.md (``measured:tenants-hosting``) and
+docs/reliability.md (``measured:tenants-reliability``).
 
 Every server is a real ``genviral-mcp --transport http`` process in pass-through mode on 127.0.0.1,
 against the test suite's stand-in API (``tests/support/standin.py``) in this process. The baseline
@@ -29,9 +34,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,10 +47,15 @@ import httpx2
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from revisions import Code, exported, this_tree
 
 from genviral_mcp.demo.emulator import PLAN_OK, PostsEmulator
 from genviral_mcp.demo.sample_data import sample_accounts, sample_posts
 
+from docblocks import write_block
 from support.heavy import Refusing, Tenants, heavy_upstream
 from support.hosting import JSONRPC_HEADERS, Served, serving
 from support.oversized import oversized_cases
@@ -60,40 +68,6 @@ KEY_D = "gva_live_tenantD0004.SECRET-accounts-d"
 #: How long the heavy scenario may run before its measurements stop (the tool deadline is 45 s; the
 #: baseline's summary has taken over 2 minutes). A request still unanswered then counts as it stands.
 HEAVY_SECONDS = 180.0
-
-
-@dataclass
-class Code:
-    """The code a server runs: this tree's ``src`` or an exported revision's."""
-
-    name: str
-    pythonpath: str
-
-
-@contextlib.contextmanager
-def exported(revision: str) -> Iterator[Code]:
-    with tempfile.TemporaryDirectory(prefix="genviral-baseline-") as scratch:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", revision, "src/genviral_mcp"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", scratch], input=archive, check=True)
-        commit = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", revision],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        yield Code(f"{revision} ({commit})", str(Path(scratch) / "src"))
-
-
-def this_tree() -> Code:
-    dirty = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "src"], capture_output=True, text=True
-    )
-    head = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    return Code(f"this tree ({head}{'+' if dirty.stdout.strip() else ''})", str(ROOT / "src"))
 
 
 @contextlib.contextmanager
@@ -412,6 +386,29 @@ def sizes_table(runs: list[tuple[Code, dict[tuple[str, str], Call]]]) -> list[st
     return lines
 
 
+def largest_results(runs: list[tuple[Code, dict[tuple[str, str], Call]]]) -> str:
+    """One sentence: each code's largest result text, and the target."""
+    sizes = [(code.name, max(call.text_bytes for call in measured.values())) for code, measured in runs]
+    said = "; ".join(f"{name}: {size / 1024:,.0f} KB" for name, size in sizes)
+    verdict = "PASS" if sizes[-1][1] <= 200 * 1024 else "FAIL"
+    return (
+        f"Largest result text from a 3-5 MB upstream body (`tests/support/oversized.py`), {said} "
+        f"(target for this tree: every result <= 200 KB: {verdict})."
+    )
+
+
+def write_docs(first: str, heavy: list[str], retries: list[str], sizes: str, everything: list[str]) -> None:
+    """The tables into benchmarks/README.md, the figures the hosting and reliability pages quote."""
+    pages = [
+        write_block("measured", "tenants", "\n".join([first, "", *everything]).rstrip() + "\n"),
+        write_block(
+            "measured", "tenants-hosting", "\n".join([first, "", *heavy, "", *retries, "", sizes]) + "\n"
+        ),
+        write_block("measured", "tenants-reliability", "\n".join([first, "", sizes]) + "\n"),
+    ]
+    print("\nwrote " + ", ".join(str(page.relative_to(ROOT)) for page in pages))
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -420,7 +417,14 @@ def main() -> None:
     parser.add_argument("--baseline", default="main", help="the revision to compare with (default main)")
     parser.add_argument("--no-baseline", action="store_true", help="measure this tree only")
     parser.add_argument("--only", choices=["heavy", "retries", "accounts", "sizes"], action="append")
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="also write the figures into benchmarks/README.md, docs/hosting.md and docs/reliability.md",
+    )
     args = parser.parse_args()
+    if args.write_docs and (args.only or args.no_baseline):
+        parser.error("--write-docs needs every scenario and a baseline")
     scenarios = args.only or ["heavy", "retries", "accounts", "sizes"]
     now = datetime.now(timezone.utc)
     ordinary = sample_posts(now, 50)
@@ -441,7 +445,8 @@ def main() -> None:
         api = stack.enter_context(running(tenants))
         if "heavy" in scenarios:
             runs = [anyio.run(heavy_run, code) for code in codes]
-            out += ["## A heavy tenant's summary beside a light tenant", "", *heavy_table(runs), ""]
+            heavy = heavy_table(runs)
+            out += ["## A heavy tenant's summary beside a light tenant", "", *heavy, ""]
             print("\n".join(out), flush=True)
         if "retries" in scenarios:
             saved = api.emulator
@@ -455,6 +460,7 @@ def main() -> None:
             for code in codes:
                 lines += anyio.run(retries_run, code, api, ordinary)
             lines += ["", "Target (this tree): B's 3 calls all succeed"]
+            retries = lines[2:]
             api.emulator = saved
             out += [*lines, ""]
             print("\n".join(lines), flush=True)
@@ -476,6 +482,15 @@ def main() -> None:
             lines = ["## Result sizes", "", *sizes_table(measured)]
             out += [*lines, ""]
             print("\n".join(lines), flush=True)
+        if args.write_docs:
+            first = (
+                f"Measured on the tenant scenarios (`tests/support/heavy.py`, `tests/support/oversized.py`): "
+                f"{codes[0].name} before, {codes[-1].name} now, every server a real process in pass-through "
+                "mode on 127.0.0.1, on this 2-core machine shared with other work, by "
+                f"`.venv/bin/python benchmarks/tenants.py --baseline {args.baseline} --write-docs`:"
+            )
+            everything = [line.replace("## ", "#### ", 1) if line.startswith("## ") else line for line in out]
+            write_docs(first, heavy, retries, largest_results(measured), everything)
 
 
 if __name__ == "__main__":

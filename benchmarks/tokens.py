@@ -89,7 +89,7 @@ def naive_trim(data: dict[str, Any]) -> dict[str, Any]:
             return [strip(v) for v in value]
         return value
 
-    trimmed = strip(data)
+    trimmed: dict[str, Any] = strip(data)
     for post in trimmed["posts"]:
         post["caption"] = post.get("caption", "")[:80]
     return trimmed
@@ -173,7 +173,7 @@ def baseline_summary(revision: str) -> tuple[str, list[tuple[str, str, int, int]
         out = subprocess.run(
             [sys.executable, __file__, "--summary-json"], check=True, capture_output=True, text=True, env=env
         ).stdout
-    return f"{revision} ({commit})", [tuple(item) for item in json.loads(out)]  # type: ignore[misc]
+    return f"{revision} ({commit})", [tuple(item) for item in json.loads(out)]
 
 
 def table(rows: list[tuple[str, str, int, int]]) -> list[str]:

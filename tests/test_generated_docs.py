@@ -9,8 +9,15 @@ import sys
 from docblocks import ROOT, blocks
 
 GENERATE = ROOT / "scripts" / "generate_docs.py"
-#: The workspaces a figure can come from: the benchmarks' sample, the one --demo serves, the tests' scenario.
-SCOPES = ("the benchmark's 300-post workspace", "the demo's 200-post workspace", "the test scenario")
+#: The workspaces a figure can come from: the benchmarks' sample, the one --demo serves, the tests' scenario,
+#: load.py's smaller sample and tenants.py's scenarios (tests/support/heavy.py, oversized.py).
+SCOPES = (
+    "the benchmark's 300-post workspace",
+    "the demo's 200-post workspace",
+    "the test scenario",
+    "the load benchmark's 50-post workspace",
+    "the tenant scenarios",
+)
 
 
 def test_every_generated_sample_is_what_the_demo_prints_now() -> None:
