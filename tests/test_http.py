@@ -239,6 +239,21 @@ def test_held_key_on_a_public_address_without_a_token_refuses_to_start(standin_s
     assert KEY not in done.stderr + done.stdout and "Traceback" not in done.stderr
 
 
+def test_a_held_key_file_that_cannot_be_read_refuses_to_start_and_says_only_that() -> None:
+    env = server_env(GENVIRAL_API_KEY_FILE="/nonexistent/genviral-key", GENVIRAL_MCP_TOKEN="t" * 40)
+    done = subprocess.run(
+        [str(SCRIPT), "--transport", "http", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "GENVIRAL_API_KEY_FILE names '/nonexistent/genviral-key', which cannot be read" in done.stderr
+    assert "Tool calls will say" not in done.stderr, "it does not start, so no tool call says anything"
+    assert "Traceback" not in done.stderr
+
+
 # --- safe defaults -------------------------------------------------------------------------------
 
 

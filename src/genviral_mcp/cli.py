@@ -82,8 +82,8 @@ Check the set-up from a terminal: validate the configuration, take the default d
 summary through the Genviral API and print a short status: scope counters, coverage,
 deliveries that need attention by cause, what goes out next, what went out, accounts not
 active. The summary takes at least 9 requests: a page of /posts for each status it walks
-(failed, partial, retry, pending, scheduled, posted), more for a status with over 100
-posts or when Genviral counts posts with other statuses, and /accounts,
+(failed, partial, retry, pending, scheduled, posted), more for a status with 100 posts or
+more or when Genviral counts posts with other statuses, and /accounts,
 /analytics/summary/posts and /analytics/targets; "API OK" counts the /posts ones.
 Exit codes: 0 all good, 1 the API refused or failed, 2 the configuration is wrong.
 
@@ -181,7 +181,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--json",
         action="store_true",
         help="Print one JSON object (the summary's structuredContent) on stdout, messages on stderr; "
-        "exit 0/1/2/3 as below.",
+        "exit 0/1/2/3 as above.",
     )
     check.add_argument(
         "--changed-since",
@@ -338,12 +338,14 @@ def serve_stdio(settings: Settings, *, demo: bool, clock: Callable[[], datetime]
 
 
 def serve_http(settings: Settings, args: argparse.Namespace) -> None:
+    from genviral_mcp.config import KEY_FILE_VARIABLE
     from genviral_mcp.http_app import HttpOptions, StartupRefused, serve_http
 
     log = logging.getLogger("genviral_mcp")
     for note in settings.key_notes():
         log.warning("%s", note)
-    if settings.problem:
+    held_key_unread = settings.api_key is None and settings.key_variable == KEY_FILE_VARIABLE
+    if settings.problem and not held_key_unread:  # a key file it cannot read stops it below instead
         log.warning("Configuration problem: %s Tool calls will say what to fix.", settings.problem)
     options = HttpOptions.from_env(
         os.environ, host=args.host, port=args.port, allowed_hosts=args.allowed_host

@@ -88,7 +88,7 @@ def base_url_problem(url: str) -> str | None:
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         return (
             f"GENVIRAL_BASE_URL uses plain http to {parts.hostname}, which would send the API key in clear "
-            "text. Use https (plain http is allowed only for 127.0.0.1, ::1 or localhost)."
+            "text. Use https (plain http is allowed only for a loopback host: 127.0.0.0/8, ::1, localhost)."
         )
     return None
 

@@ -215,7 +215,7 @@ class SummaryRequest:
 class WalkLimits:
     """Bounds on a summary's walks; tests shrink them to reach the bounds with little data."""
 
-    #: Pages of 100 per status: 1,000 posts of one status.
+    #: Pages of 100 per status: about 990 posts of one status (each page repeats the previous one's oldest).
     max_pages: int = 10
     #: With ``changed_since``, when most posts are only counted (a brief of a few hundred bytes,
     #: not the post): about 4,950 posts of one status (each page repeats the previous one's oldest),
