@@ -39,6 +39,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+from support.common import instant
+
 JsonObject = dict[str, Any]
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -449,21 +451,18 @@ class Truth:
             (p, state)
             for p in self.posts
             for state in p["accounts"]["states"]
-            if state["status"] == "posted" and SINCE <= datetime.fromisoformat(state["published_at"]) <= NOW
+            if state["status"] == "posted" and SINCE <= instant(state["published_at"]) <= NOW
         ]
 
     def readable(self) -> list[JsonObject]:
         first, last = SINCE.date() - timedelta(days=1), NOW.date() + timedelta(days=1)
-        chosen = [r for r in self.rows if first <= datetime.fromisoformat(r["publishedAt"]).date() <= last]
+        chosen = [r for r in self.rows if first <= instant(r["publishedAt"]).date() <= last]
         chosen.sort(key=lambda r: (r["publishedAt"], r["id"]), reverse=True)
         return chosen[: self.read]
 
     def complete(self) -> bool:
         first, last = SINCE.date() - timedelta(days=1), NOW.date() + timedelta(days=1)
-        return (
-            sum(1 for r in self.rows if first <= datetime.fromisoformat(r["publishedAt"]).date() <= last)
-            <= self.read
-        )
+        return sum(1 for r in self.rows if first <= instant(r["publishedAt"]).date() <= last) <= self.read
 
     def fits(self, p: JsonObject, state: JsonObject, rows: list[JsonObject]) -> list[JsonObject]:
         link = _link(state["published_url"])
