@@ -22,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -36,6 +35,9 @@ from tokenizers import Tokenizer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from revisions import exported
 
 from genviral_mcp.config import Settings
 from genviral_mcp.demo import sample_data
@@ -158,22 +160,12 @@ async def measure(summary_only: bool = False) -> list[tuple[str, str, int, int]]
 
 def baseline_summary(revision: str) -> tuple[str, list[tuple[str, str, int, int]]]:
     """The default summary's rows for ``revision``'s code, measured in a subprocess on the same data."""
-    with tempfile.TemporaryDirectory(prefix="genviral-tokens-") as scratch:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", revision, "src/genviral_mcp"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", scratch], input=archive, check=True)
-        commit = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", revision],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        env = {**os.environ, "PYTHONPATH": str(Path(scratch) / "src")}
+    with exported(revision) as code:
+        env = {**os.environ, "PYTHONPATH": code.pythonpath}
         out = subprocess.run(
             [sys.executable, __file__, "--summary-json"], check=True, capture_output=True, text=True, env=env
         ).stdout
-    return f"{revision} ({commit})", [tuple(item) for item in json.loads(out)]
+    return code.name, [tuple(item) for item in json.loads(out)]
 
 
 def table(rows: list[tuple[str, str, int, int]]) -> list[str]:
@@ -232,12 +224,13 @@ def main() -> None:
         print(f"\nwrote the table into {page.relative_to(ROOT)}")
     if baseline is not None:
         name, before = baseline
-        after = {view: tokens for view, detail, tokens, _ in rows if detail == "summary"}
-        print(f"\ndefault get_delivery_summary: {name} beside this tree, same data, same run\n")
-        print(f"| view | {name} | this tree | change |")
-        print("|---|---:|---:|---:|")
-        for view, _, tokens, _ in before:
-            print(f"| {view} | {tokens:,} | {after[view]:,} | {after[view] - tokens:+,} |")
+        after = {(view, detail): tokens for view, detail, tokens, _ in rows}
+        print(f"\nget_delivery_summary: {name} beside this tree, same data, same run\n")
+        print(f"| view | detail | {name} | this tree | change |")
+        print("|---|---|---:|---:|---:|")
+        for view, detail, tokens, _ in before:  # the baseline's summary rows, and changed_since if it had it
+            now = after[(view, detail)]
+            print(f"| {view} | {detail} | {tokens:,} | {now:,} | {now - tokens:+,} |")
 
 
 if __name__ == "__main__":
