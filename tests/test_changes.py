@@ -34,7 +34,7 @@ from genviral_mcp.shaping import delivery_summary_output
 from genviral_mcp.survey import survey_scope
 from genviral_mcp.timestamps import exact
 
-from support.common import FAST_RETRY, KEY, KEYS, NOW, Connect, error_text, structured
+from support.common import FAST_RETRY, KEY, KEYS, NOW, Connect, error_text, iso, structured
 from support.standin import Fault, StandInApi, respond
 from support.timeline import (
     ACTIVE_A,
@@ -44,7 +44,6 @@ from support.timeline import (
     GONE_E,
     accounts_payload,
     failed,
-    iso,
     listed_changes,
     news_workspace,
     old_publications,

@@ -20,6 +20,7 @@ from genviral_mcp.demo.emulator import PostsEmulator
 from genviral_mcp.query import WalkLimits
 
 from support.common import KEYS, Connect, structured
+from support.common import instant as at
 from support.documented import (
     ACTIVE,
     ACTIVE_IDS,
@@ -35,7 +36,6 @@ from support.documented import (
     TOKEN_ERROR,
     Truth,
     accounts_payload,
-    at,
     documented_posts,
     lagging_scope,
     stale_copy,

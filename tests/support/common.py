@@ -59,6 +59,13 @@ def structured(result: CallToolResult) -> dict[str, Any]:
     return body
 
 
+def iso(moment: datetime) -> str:
+    """``moment`` in the API's form: UTC, milliseconds, ``Z``."""
+    return (
+        moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
 def instant(value: str) -> datetime:
     """An API or result timestamp that must be there, as an aware datetime."""
     moment = parse_iso(value)

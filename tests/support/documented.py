@@ -24,6 +24,9 @@ from typing import Any
 
 from genviral_mcp.demo.emulator import summarize_scope
 
+from support.common import instant as at
+from support.common import iso
+
 JsonObject = dict[str, Any]
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -53,16 +56,6 @@ LAGGING_FAILED_COUNTER = 100
 CROWD = 120
 #: The posted post that one walk may see as an older pending copy.
 CHANGED_POST = "c0ffee00-0000-4000-8000-000000000001"
-
-
-def iso(moment: datetime) -> str:
-    return (
-        moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
-
-
-def at(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def accounts_payload() -> list[JsonObject]:

@@ -9,8 +9,11 @@ minutes old, so a second call an hour later (whose ``changed_since`` is the firs
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
+
+from support.common import instant as at
+from support.common import iso
 
 JsonObject = dict[str, Any]
 
@@ -23,16 +26,6 @@ GONE_E = "eeeeeeee-0000-4000-8000-00000000000e"
 GRACE = timedelta(minutes=30)
 FAILURES = frozenset({"failed", "partial", "retry"})
 WAITING = frozenset({"pending", "scheduled"})
-
-
-def iso(moment: datetime) -> str:
-    return (
-        moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
-
-
-def at(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def accounts_payload() -> list[JsonObject]:
