@@ -92,12 +92,7 @@ def run_check(
     try:
         key = settings.require_ready()
     except ConfigurationError as exc:
-        for note in settings.key_notes():
-            say(note)
-        say(f"Configuration problem: {exc.message}")
-        if settings.api_key is None and not settings.problem:
-            say(MISSING_KEY_HINT)
-        return EXIT_CONFIG
+        return _configuration_problem(settings, exc, say)
     for line in _configuration(settings, demo):
         say(line)
     try:
@@ -177,12 +172,7 @@ def _check_json(
     try:
         key = settings.require_ready()
     except ConfigurationError as exc:
-        for note in settings.key_notes():
-            warn(note)
-        warn(f"Configuration problem: {exc.message}")
-        if settings.api_key is None and not settings.problem:
-            warn(MISSING_KEY_HINT)
-        return EXIT_CONFIG
+        return _configuration_problem(settings, exc, warn)
     for note in settings.key_notes():
         warn(note)
     try:
@@ -266,6 +256,16 @@ async def _summarise(
         )
     failed = any(walk.error is not None for walk in survey.walks)
     return delivery_summary_output(survey, request, now), survey.requests, failed
+
+
+def _configuration_problem(settings: Settings, exc: ConfigurationError, say: Callable[[str], None]) -> int:
+    """What is wrong with the set-up (and how to set a missing key), then :data:`EXIT_CONFIG`."""
+    for note in settings.key_notes():
+        say(note)
+    say(f"Configuration problem: {exc.message}")
+    if settings.api_key is None and not settings.problem:
+        say(MISSING_KEY_HINT)
+    return EXIT_CONFIG
 
 
 def _configuration(settings: Settings, demo: bool) -> list[str]:
